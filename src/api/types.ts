@@ -3,11 +3,14 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import type { FieldError, NameValidator } from '../machinery/validation.ts';
 
+/** ObjectMeta without kubernetes-types' readonly marks: the server is the one that sets those fields. */
+export type Meta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
+
 /** Any API object as stored: JSON with metadata. */
 export interface KObject {
   apiVersion?: string;
   kind?: string;
-  metadata?: ObjectMeta;
+  metadata?: Meta;
   [field: string]: unknown;
 }
 
@@ -59,6 +62,17 @@ export interface ResourceDefinition<T extends KObject = any> {
   generation?: boolean;
   /** How metadata.name is checked; defaults to a DNS-1123 subdomain. */
   nameValidator?: NameValidator;
+
+  /**
+   * Served from another resource's storage, converting on the way in and out (events.k8s.io/v1
+   * Event lives in core/v1 events). The stored object is in the other resource's version.
+   */
+  storedAs?: {
+    group: string;
+    resource: string;
+    toStorage(obj: T): KObject;
+    fromStorage(obj: KObject): T;
+  };
 
   /** Fill in upstream defaults, in place. Runs on create and on update (like upstream's decoding). */
   defaults?(obj: T): void;

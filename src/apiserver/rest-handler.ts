@@ -1,0 +1,231 @@
+// The generic REST handler: maps a resource request (verb, namespace, name, subresource, query)
+// onto the generic registry and writes the answer the way kube-apiserver does.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DeleteOptions } from 'kubernetes-types/meta/v1';
+import { stringify as toYaml } from 'yaml';
+import type { KObject, ResourceDefinition } from '../api/types.ts';
+import { ApiError, badRequest, methodNotSupported, invalid } from '../machinery/errors.ts';
+import { invalidValue } from '../machinery/validation.ts';
+import { apiVersionOf, type ResourceIndex } from './resource-index.ts';
+import { GenericRegistry, type ApiWatchEvent, type ListResult, type WriteOptions } from './generic-registry.ts';
+import { decodeBody, negotiate, patchTypeOf, readBody, type ResponseShape } from './negotiation.ts';
+import { partialMetadata, toTable } from './table.ts';
+import { isTrue, type RequestInfo } from './request-info.ts';
+import type { UserInfo } from './authn.ts';
+
+export interface RestContext {
+  index: ResourceIndex;
+  registry: GenericRegistry;
+}
+
+export async function handleResource(ctx: RestContext, info: RequestInfo, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, user: UserInfo): Promise<void> {
+  const def = ctx.index.lookup(info.group, info.version, info.resource);
+  if (!def) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', { group: info.group, kind: info.resource });
+  if (info.namespace !== undefined && !def.namespaced) {
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', { group: info.group, kind: info.resource });
+  }
+  const sub = info.subresource;
+  if (sub && !subresourceServed(def, sub)) {
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', { group: info.group, kind: info.resource });
+  }
+  const shape = negotiate(req.headers.accept, query.get('includeObject'));
+  const ns = def.namespaced ? info.namespace : undefined;
+  const writeOpts: WriteOptions = {
+    dryRun: query.getAll('dryRun').includes('All'),
+    user, fieldManager: query.get('fieldManager') ?? undefined, subresource: sub,
+  };
+  if (query.getAll('dryRun').some((v) => v !== 'All')) {
+    throw badRequest(`Invalid dry run value: ${query.getAll('dryRun').join(',')}, only 'All' is supported`);
+  }
+  const reg = ctx.registry;
+
+  switch (info.verb) {
+    case 'get': {
+      const obj = sub === 'scale' ? await reg.getScale(def, ns, info.name!) : await reg.get(def, ns, info.name!);
+      return sendObject(res, 200, def, obj, shape);
+    }
+    case 'list': {
+      const list = await reg.list(def, listQuery(ns, query));
+      return sendList(res, def, list, shape);
+    }
+    case 'watch':
+      return streamWatch(reg, def, ns, info.name, query, shape, req, res);
+    case 'create': {
+      if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
+      const body = await readObject(req);
+      const created = await reg.create(def, ns, body, writeOpts);
+      return sendObject(res, 201, def, created, shape);
+    }
+    case 'update': {
+      const body = await readObject(req);
+      const updated = sub === 'scale'
+        ? await reg.updateScale(def, ns, info.name!, body, writeOpts)
+        : await reg.update(def, ns, info.name!, body, writeOpts);
+      return sendObject(res, 200, def, updated, shape);
+    }
+    case 'patch': {
+      const type = patchTypeOf(req.headers['content-type']);
+      const patch = decodeBody(await readBody(req), req.headers['content-type']);
+      const patched = await reg.patch(def, ns, info.name!, type, patch, writeOpts);
+      const out = sub === 'scale' ? await reg.getScale(def, ns, info.name!) : patched;
+      return sendObject(res, 200, def, out, shape);
+    }
+    case 'delete': {
+      const options = await deleteOptions(req, query);
+      const { object, deleted } = await reg.delete(def, ns, info.name!, options, writeOpts);
+      if (deleted && !returnsDeletedObject(def)) {
+        return sendJson(res, 200, {
+          kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+          details: { name: info.name, group: def.group, kind: def.plural, uid: object.metadata?.uid },
+        }, shape.format);
+      }
+      return sendObject(res, 200, def, object, shape);
+    }
+    case 'deletecollection': {
+      const options = await deleteOptions(req, query);
+      const list = await reg.deleteCollection(def, listQuery(ns, query), options, writeOpts);
+      return sendList(res, def, list, shape);
+    }
+    default:
+      throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+}
+
+function subresourceServed(def: ResourceDefinition, sub: string): boolean {
+  if (sub === 'status') return !!def.statusSubresource;
+  if (sub === 'scale') return !!def.scale;
+  if (sub === 'finalize') return def.group === '' && def.plural === 'namespaces';
+  return false;
+}
+
+/** Upstream answers a finished delete of these with the object, of others with a Status. */
+function returnsDeletedObject(def: ResourceDefinition): boolean {
+  return def.group === '' && (def.plural === 'pods' || def.plural === 'namespaces' || def.plural === 'services');
+}
+
+function listQuery(namespace: string | undefined, q: URLSearchParams) {
+  const limit = q.get('limit');
+  let parsedLimit: number | undefined;
+  if (limit !== null && limit !== '') {
+    parsedLimit = Number(limit);
+    if (!Number.isInteger(parsedLimit)) throw badRequest(`invalid limit: ${limit}`);
+  }
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? undefined,
+    fieldSelector: q.get('fieldSelector') ?? undefined,
+    limit: parsedLimit,
+    continue: q.get('continue') || undefined,
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+  };
+}
+
+async function readObject(req: IncomingMessage): Promise<KObject> {
+  const body = decodeBody(await readBody(req), req.headers['content-type']);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('Object \'Kind\' is missing in \'' + JSON.stringify(body) + '\'');
+  }
+  return body as KObject;
+}
+
+async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
+  const buf = await readBody(req);
+  let options: DeleteOptions = {};
+  if (buf.length) {
+    const body = decodeBody(buf, req.headers['content-type'] ?? 'application/json');
+    if (body && typeof body === 'object') options = body as DeleteOptions;
+  }
+  const grace = q.get('gracePeriodSeconds');
+  if (grace !== null) {
+    const n = Number(grace);
+    if (!Number.isInteger(n)) throw badRequest(`invalid gracePeriodSeconds: ${grace}`);
+    options.gracePeriodSeconds = n;
+  }
+  const policy = q.get('propagationPolicy');
+  if (policy) options.propagationPolicy = policy;
+  const orphan = q.get('orphanDependents');
+  if (orphan !== null) options.orphanDependents = isTrue(orphan);
+  if (options.orphanDependents !== undefined && options.propagationPolicy) {
+    throw invalid('DeleteOptions', '', '', [invalidValue('propagationPolicy', options.propagationPolicy, 'orphanDependents and deletionPropagation cannot be both set')]);
+  }
+  return options;
+}
+
+// ---- responses -----------------------------------------------------------------------------
+
+export function sendJson(res: ServerResponse, code: number, body: unknown, format: 'json' | 'yaml' = 'json'): void {
+  const text = format === 'yaml' ? toYaml(body) : JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': format === 'yaml' ? 'application/yaml' : 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+  });
+  res.end(text);
+}
+
+function sendObject(res: ServerResponse, code: number, def: ResourceDefinition, obj: KObject, shape: ResponseShape): void {
+  if (shape.kind === 'table' && obj.kind === def.kind) {
+    return sendJson(res, code, toTable(def, [obj], { resourceVersion: obj.metadata?.resourceVersion }, shape.includeObject), shape.format);
+  }
+  if (shape.kind === 'metadata') return sendJson(res, code, partialMetadata(obj), shape.format);
+  sendJson(res, code, obj, shape.format);
+}
+
+function sendList(res: ServerResponse, def: ResourceDefinition, list: ListResult, shape: ResponseShape): void {
+  const meta: Record<string, unknown> = { resourceVersion: list.resourceVersion };
+  if (list.continue) meta.continue = list.continue;
+  if (list.remainingItemCount !== undefined) meta.remainingItemCount = list.remainingItemCount;
+  if (shape.kind === 'table') return sendJson(res, 200, toTable(def, list.items, meta, shape.includeObject), shape.format);
+  if (shape.kind === 'metadata') {
+    return sendJson(res, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: list.items.map(partialMetadata) }, shape.format);
+  }
+  sendJson(res, 200, { kind: `${def.kind}List`, apiVersion: apiVersionOf(def), metadata: meta, items: list.items }, shape.format);
+}
+
+async function streamWatch(reg: GenericRegistry, def: ResourceDefinition, ns: string | undefined, name: string | undefined,
+  query: URLSearchParams, shape: ResponseShape, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const q = listQuery(ns, query);
+  if (name) {
+    // Watching one object is a watch with metadata.name=<name>, as upstream does it.
+    q.fieldSelector = q.fieldSelector ? `${q.fieldSelector},metadata.name=${name}` : `metadata.name=${name}`;
+  }
+  const timeout = Number(query.get('timeoutSeconds') ?? 0);
+  let headerSent = false;
+  let firstTable = true;
+  const writeEvent = (ev: ApiWatchEvent) => {
+    if (!headerSent) startStream();
+    let object: unknown = ev.object;
+    if (ev.type !== 'ERROR' && ev.type !== 'BOOKMARK') {
+      if (shape.kind === 'table') {
+        object = toTable(def, [ev.object], { resourceVersion: ev.object.metadata?.resourceVersion }, shape.includeObject, firstTable);
+        firstTable = false;
+      } else if (shape.kind === 'metadata') {
+        object = partialMetadata(ev.object);
+      }
+    }
+    res.write(JSON.stringify({ type: ev.type, object }) + '\n');
+  };
+  const startStream = () => {
+    headerSent = true;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const handle = await reg.watch(def, {
+    ...q,
+    allowWatchBookmarks: isTrue(query.get('allowWatchBookmarks')),
+    sendInitialEvents: query.has('sendInitialEvents') ? isTrue(query.get('sendInitialEvents')) : undefined,
+  }, writeEvent, (err) => {
+    if (timer) clearTimeout(timer);
+    if (err) writeEvent({ type: 'ERROR', object: err.toStatus() as KObject });
+    if (!headerSent) startStream();
+    res.end();
+  });
+  if (!headerSent) startStream();
+  const close = () => handle.stop();
+  req.on('close', close);
+  res.on('close', close);
+  if (timeout > 0) timer = setTimeout(close, timeout * 1000);
+}
+

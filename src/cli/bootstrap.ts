@@ -1,0 +1,54 @@
+// What every cluster has from its first start: the system namespaces, the `kubernetes` Service
+// (and its Endpoints) in `default`, and the built-in PriorityClasses. Idempotent.
+import type { KObject } from '../api/types.ts';
+import { ApiError } from '../machinery/errors.ts';
+import type { GenericRegistry } from '../apiserver/generic-registry.ts';
+import type { ResourceIndex } from '../apiserver/resource-index.ts';
+import { nthAddress } from '../apiserver/admission/service-allocation.ts';
+import { bootstrapPriorityClasses } from '../api/scheduling.k8s.io/v1/priorityclasses.ts';
+import type { Logger } from './log.ts';
+
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export interface BootstrapOptions {
+  serviceCidr: string;
+  advertiseAddress: string;
+  port: number;
+}
+
+export async function bootstrapCluster(registry: GenericRegistry, index: ResourceIndex, opts: BootstrapOptions, log: Logger): Promise<void> {
+  const def = (group: string, version: string, plural: string) => index.lookup(group, version, plural)!;
+  const ensure = async (group: string, version: string, plural: string, namespace: string | undefined, obj: KObject) => {
+    try {
+      await registry.create(def(group, version, plural), namespace, obj);
+      log.debug('bootstrap object created', { resource: plural, name: obj.metadata?.name });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    }
+  };
+
+  for (const name of SYSTEM_NAMESPACES) await ensure('', 'v1', 'namespaces', undefined, { metadata: { name } });
+  for (const pc of bootstrapPriorityClasses) await ensure('scheduling.k8s.io', 'v1', 'priorityclasses', undefined, structuredClone(pc) as KObject);
+
+  await ensure('', 'v1', 'services', 'default', {
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      type: 'ClusterIP', clusterIP: nthAddress(opts.serviceCidr, 1), sessionAffinity: 'None',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }],
+    },
+  });
+  const endpoints = {
+    metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+    subsets: [{ addresses: [{ ip: opts.advertiseAddress }], ports: [{ name: 'https', port: opts.port, protocol: 'TCP' }] }],
+  };
+  const epDef = def('', 'v1', 'endpoints');
+  try {
+    const current = await registry.get(epDef, 'default', 'kubernetes');
+    if (JSON.stringify(current.subsets) !== JSON.stringify(endpoints.subsets)) {
+      await registry.update(epDef, 'default', 'kubernetes', { ...current, subsets: endpoints.subsets });
+    }
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+    await ensure('', 'v1', 'endpoints', 'default', endpoints);
+  }
+}

@@ -1,0 +1,109 @@
+// `skiff server`: credentials, store, API server and (later) the controllers, scheduler and
+// embedded agent, in one process. Flags mirror k3s's.
+import { mkdirSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import type { KObject } from '../api/types.ts';
+import { allResources } from '../api/all.ts';
+import { ResourceIndex } from '../apiserver/resource-index.ts';
+import { GenericRegistry } from '../apiserver/generic-registry.ts';
+import { createApiServer, type ApiServer } from '../apiserver/server.ts';
+import { staticTokens } from '../apiserver/authn.ts';
+import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
+import { serviceAllocation } from '../apiserver/admission/service-allocation.ts';
+import { openSqliteStore } from '../storage/sqlite-store.ts';
+import { openEtcdStore } from '../storage/etcd-store.ts';
+import { startCompactor } from '../storage/compactor.ts';
+import type { Store } from '../storage/store.ts';
+import { defaultServingSans, ensureServerCredentials } from './pki.ts';
+import { adminKubeconfig, writeKubeconfig } from './kubeconfig.ts';
+import type { Logger } from './log.ts';
+import { bootstrapCluster } from './bootstrap.ts';
+
+export interface ServerConfig {
+  dataDir: string;
+  httpsListenPort: number;
+  bindAddress: string;
+  writeKubeconfig: string;
+  datastoreEndpoint?: string;
+  token?: string;
+  nodeName: string;
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDns: string;
+  disableAgent: boolean;
+  tlsSans: string[];
+}
+
+export interface RunningServer {
+  url: string;
+  store: Store;
+  registry: GenericRegistry;
+  api: ApiServer;
+  stop(): Promise<void>;
+}
+
+export async function startServer(cfg: ServerConfig, log: Logger): Promise<RunningServer> {
+  const started = performance.now();
+  mkdirSync(join(cfg.dataDir, 'server', 'db'), { recursive: true, mode: 0o700 });
+
+  const sans = defaultServingSans(cfg.tlsSans);
+  if (cfg.bindAddress !== '0.0.0.0' && !sans.ips.includes(cfg.bindAddress)) sans.ips.push(cfg.bindAddress);
+  const creds = await ensureServerCredentials(cfg.dataDir, sans, (msg, fields) => log.info(msg, fields as Record<string, unknown>));
+
+  const store = cfg.datastoreEndpoint
+    ? await openEtcdStore(cfg.datastoreEndpoint.split(',').map((e) => e.trim()))
+    : openSqliteStore(join(cfg.dataDir, 'server', 'db', 'state.db'));
+  log.info('datastore opened', { backend: cfg.datastoreEndpoint ? 'etcd' : 'sqlite', revision: await store.currentRevision() });
+  const compactor = startCompactor(store, { log: (msg, fields) => log.info(msg, fields as Record<string, unknown>) });
+
+  const index = new ResourceIndex(allResources);
+  const servicesDef = index.lookup('', 'v1', 'services')!;
+  const namespacesDef = index.lookup('', 'v1', 'namespaces')!;
+  // Admission plugins read through the same registry they guard (set just below).
+  let registry: GenericRegistry;
+  const getNamespace = async (name: string): Promise<KObject | undefined> => {
+    try { return await registry.get(namespacesDef, undefined, name); } catch { return undefined; }
+  };
+  registry = new GenericRegistry(store, {
+    admission: [
+      namespaceLifecycle(getNamespace),
+      serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),
+    ],
+  });
+
+  const hostIp = advertiseAddress(cfg.bindAddress);
+  await bootstrapCluster(registry, index, { serviceCidr: cfg.serviceCidr, advertiseAddress: hostIp, port: cfg.httpsListenPort }, log);
+
+  let storeOk = true;
+  const api = createApiServer({
+    index, registry, log,
+    tls: { cert: creds.servingCert, key: creds.servingKey, ca: creds.caCert },
+    tokens: [staticTokens([{ token: creds.token, user: { name: 'skiff:join', groups: ['system:bootstrappers'] } }])],
+    readyChecks: [{ name: 'etcd', check: () => (storeOk ? undefined : 'datastore unreachable') }],
+  });
+  const address = await api.listen(cfg.httpsListenPort, cfg.bindAddress);
+  const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
+  const url = `https://${host}:${address.port}`;
+  writeKubeconfig(cfg.writeKubeconfig, adminKubeconfig(creds, url));
+  log.info('skiff server is ready', { url, kubeconfig: cfg.writeKubeconfig, startupMs: Math.round(performance.now() - started) });
+
+  return {
+    url, store, registry, api,
+    async stop() {
+      storeOk = false;
+      compactor.stop();
+      await api.close();
+      await store.close();
+    },
+  };
+}
+
+/** The address other nodes and the kubernetes Service should use to reach this server. */
+function advertiseAddress(bindAddress: string): string {
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::') return bindAddress;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}
