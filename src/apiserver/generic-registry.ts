@@ -15,7 +15,7 @@ import {
 } from '../machinery/validation.ts';
 import { deepClone, getPath, jsonEqual, randomNameSuffix, rfc3339, setPath } from '../machinery/meta.ts';
 import { parseLabelSelector, matchesLabels, labelSelectorToString } from '../machinery/label-selector.ts';
-import { parseFieldSelector, matchesFields, selectorFields } from '../machinery/field-selector.ts';
+import { parseFieldSelector, matchesFields, selectorFields, fieldLabelNotSupported } from '../machinery/field-selector.ts';
 import { applyJsonPatch } from '../machinery/json-patch.ts';
 import { applyMergePatch } from '../machinery/merge-patch.ts';
 import type { KeyValue, Store, WatchEvent } from '../storage/store.ts';
@@ -574,7 +574,7 @@ export class GenericRegistry {
     for (const field of selectorFields(sel)) {
       if (field === 'metadata.name' || (field === 'metadata.namespace' && def.namespaced)) continue;
       if (def.fieldSelectors && field in def.fieldSelectors) continue;
-      throw badRequest(`field label not supported: ${field}`);
+      throw fieldLabelNotSupported(field, !!def.fieldSelectors);
     }
     return sel;
   }
