@@ -60,6 +60,8 @@ export interface ResourceDefinition<T extends KObject = any> {
   scale?: ScaleSubresource;
   /** metadata.generation starts at 1 and is bumped whenever anything outside metadata and status changes. */
   generation?: boolean;
+  /** Bump generation on update for reasons beyond a spec change (Deployments: annotation changes). */
+  bumpsGeneration?(obj: T, old: T): boolean;
   /** How metadata.name is checked; defaults to a DNS-1123 subdomain. */
   nameValidator?: NameValidator;
 
@@ -82,8 +84,12 @@ export interface ResourceDefinition<T extends KObject = any> {
   prepareForUpdate?(obj: T, old: T): void;
   /** Validation of the whole object (metadata.name/labels/annotations are checked generically). */
   validate?(obj: T): FieldError[];
+  /** Further checks on create only. */
+  validateCreate?(obj: T): FieldError[];
   /** Further checks on update only (immutable fields ...). */
   validateUpdate?(obj: T, old: T): FieldError[];
+  /** Carry over or fill in what a /status write may not change, in place. */
+  prepareForStatusUpdate?(obj: T, old: T): void;
   /** Checks on a /status write. */
   validateStatus?(obj: T, old: T): FieldError[];
 

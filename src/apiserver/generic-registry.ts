@@ -159,7 +159,7 @@ export class GenericRegistry {
     await runAdmit(this.admission, attrs);
     def.defaults?.(obj);
     def.prepareForCreate?.(obj);
-    const errs = [...validateObjectMeta(def, obj), ...(def.validate?.(obj) ?? [])];
+    const errs = [...validateObjectMeta(def, obj), ...(def.validate?.(obj) ?? []), ...(def.validateCreate?.(obj) ?? [])];
     if (errs.length) { runCommitted(this.admission, attrs, false); throw invalid(def.kind, def.group, obj.metadata!.name ?? '', errs); }
     try {
       await runValidate(this.admission, attrs);
@@ -308,10 +308,11 @@ export class GenericRegistry {
     const attrs = this.attrs('UPDATE', def, namespace, obj, old, opts);
     await runAdmit(this.admission, attrs);
     def.defaults?.(obj);
-    if (sub !== 'status' && sub !== 'finalize') def.prepareForUpdate?.(obj, old);
+    if (sub === 'status') def.prepareForStatusUpdate?.(obj, old);
+    else if (sub !== 'finalize') def.prepareForUpdate?.(obj, old);
     if (def.generation) {
       meta.generation = oldMeta.generation ?? 1;
-      if (!jsonEqual(specOf(obj), specOf(old))) meta.generation += 1;
+      if (!jsonEqual(specOf(obj), specOf(old)) || def.bumpsGeneration?.(obj, old)) meta.generation += 1;
     } else {
       delete meta.generation;
     }
@@ -692,9 +693,15 @@ function toScale(def: ResourceDefinition, obj: KObject): KObject {
     spec: { replicas: (getPath(obj, s.specReplicasPath) as number | undefined) ?? 0 },
     status: {
       replicas: (getPath(obj, s.statusReplicasPath) as number | undefined) ?? 0,
-      ...(selector ? { selector: labelSelectorToString(selector as never) } : {}),
+      ...(selector ? { selector: labelSelectorToString(asLabelSelector(selector)) } : {}),
     },
   };
+}
+
+/** ReplicationControllers keep a plain label map where others have a metav1.LabelSelector. */
+function asLabelSelector(v: unknown): never {
+  const sel = v as Record<string, unknown>;
+  return ('matchLabels' in sel || 'matchExpressions' in sel ? sel : { matchLabels: sel }) as never;
 }
 
 function fromScale(def: ResourceDefinition, old: KObject, scale: KObject): KObject {

@@ -28,7 +28,7 @@ export async function bootstrapCluster(registry: GenericRegistry, index: Resourc
   };
 
   for (const name of SYSTEM_NAMESPACES) await ensure('', 'v1', 'namespaces', undefined, { metadata: { name } });
-  for (const pc of bootstrapPriorityClasses) await ensure('scheduling.k8s.io', 'v1', 'priorityclasses', undefined, structuredClone(pc) as KObject);
+  for (const pc of bootstrapPriorityClasses) await ensure('scheduling.k8s.io', 'v1', 'priorityclasses', undefined, structuredClone(pc) as unknown as KObject);
 
   await ensure('', 'v1', 'services', 'default', {
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },

@@ -101,7 +101,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
 
 /** The address other nodes and the kubernetes Service should use to reach this server. */
 function advertiseAddress(bindAddress: string): string {
-  if (bindAddress !== '0.0.0.0' && bindAddress !== '::') return bindAddress;
+  // Endpoints may not hold loopback addresses, so a loopback bind still advertises the host's address.
+  if (bindAddress !== '0.0.0.0' && bindAddress !== '::' && !bindAddress.startsWith('127.')) return bindAddress;
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }

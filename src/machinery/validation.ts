@@ -21,7 +21,7 @@ const NO_VALUE = Symbol('no value');
 /** Go's %v-ish rendering of a bad value, as upstream error messages show it. */
 function renderValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null || value === undefined) return 'null';
+  if (value === null || value === undefined) return '"null"';
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }
@@ -115,7 +115,7 @@ export function isQualifiedName(v: string): string[] {
   }
   if (name.length === 0) errs.push('name part must be non-empty');
   else if (name.length > 63) errs.push('name part must be no more than 63 characters');
-  if (name.length && !QUALIFIED_NAME_PART.test(name)) errs.push(QUALIFIED_NAME_MSG);
+  if (!QUALIFIED_NAME_PART.test(name)) errs.push(QUALIFIED_NAME_MSG);
   return errs;
 }
 export function isValidLabelValue(v: string): string[] {
