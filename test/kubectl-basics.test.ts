@@ -1,0 +1,238 @@
+// What a new user does first with kubectl against `skiff server`: version, discovery, namespaces,
+// creating and reading objects in every output format, selectors, labels, deletion.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, kubectlVersion, type TestServer } from './helpers/server.ts';
+
+let s: TestServer;
+before(async () => { s = await startServer(); });
+after(async () => { await s?.destroy(); });
+
+test('kubectl version and cluster-info talk to the server', async () => {
+  const out = await s.k('version', '-o', 'json');
+  const v = JSON.parse(out);
+  assert.equal(v.serverVersion.major, '1');
+  assert.equal(v.serverVersion.minor, '32');
+  const info = await s.k('cluster-info');
+  assert.match(info, /Kubernetes control plane.* is running at .*https:\/\/127\.0\.0\.1:\d+/);
+});
+
+test('api-resources lists every kind with short names', async () => {
+  const out = await s.k('api-resources');
+  const lines = out.split('\n');
+  assert.match(lines[0], /^NAME\s+SHORTNAMES\s+APIVERSION\s+NAMESPACED\s+KIND/);
+  for (const [name, short, version, kind] of [
+    ['pods', 'po', 'v1', 'Pod'], ['services', 'svc', 'v1', 'Service'], ['deployments', 'deploy', 'apps/v1', 'Deployment'],
+    ['cronjobs', 'cj', 'batch/v1', 'CronJob'], ['ingresses', 'ing', 'networking.k8s.io/v1', 'Ingress'],
+    ['leases', '', 'coordination.k8s.io/v1', 'Lease'], ['horizontalpodautoscalers', 'hpa', 'autoscaling/v2', 'HorizontalPodAutoscaler'],
+  ]) {
+    const re = new RegExp(`^${name}\\s+${short ? short + '\\s+' : ''}${version.replace('/', '\\/')}\\s+(true|false)\\s+${kind}\\s*$`, 'm');
+    assert.match(out, re, `${name} missing from api-resources`);
+  }
+});
+
+test('the system namespaces and the kubernetes service exist from the start', async () => {
+  const ns = await s.k('get', 'ns', '-o', 'name');
+  for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) assert.match(ns, new RegExp(`^namespace/${n}$`, 'm'));
+  const svc = await s.k('get', 'svc', 'kubernetes');
+  assert.match(svc, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\n/);
+  assert.match(svc, /^kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP\s+\d+s\n/m);
+});
+
+test('create namespace, then a deployment in it, and read it back in every output format', async () => {
+  assert.equal((await s.k('create', 'namespace', 'shop')).trim(), 'namespace/shop created');
+  assert.equal((await s.k('-n', 'shop', 'create', 'deployment', 'web', '--image=nginx', '--replicas=2')).trim(), 'deployment.apps/web created');
+
+  const table = await s.k('-n', 'shop', 'get', 'deploy');
+  assert.match(table, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\n/);
+  assert.match(table, /^web\s+0\/2\s+0\s+0\s+\d+s$/m);
+  const wide = await s.k('-n', 'shop', 'get', 'deploy', '-o', 'wide');
+  assert.match(wide, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s+CONTAINERS\s+IMAGES\s+SELECTOR\n/);
+  assert.match(wide, /^web\s+0\/2\s+0\s+0\s+\d+s\s+nginx\s+nginx\s+app=web$/m);
+
+  const obj = JSON.parse(await s.k('-n', 'shop', 'get', 'deploy', 'web', '-o', 'json'));
+  assert.equal(obj.spec.replicas, 2);
+  assert.equal(obj.metadata.generation, 1);
+  assert.match(obj.metadata.uid, /^[0-9a-f-]{36}$/);
+  assert.deepEqual(obj.spec.strategy, { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
+  assert.equal(obj.spec.revisionHistoryLimit, 10);
+  assert.equal(obj.spec.progressDeadlineSeconds, 600);
+  assert.equal(obj.spec.template.spec.containers[0].imagePullPolicy, 'Always');
+  assert.equal(obj.spec.template.spec.restartPolicy, 'Always');
+
+  assert.match(await s.k('-n', 'shop', 'get', 'deploy', 'web', '-o', 'yaml'), /^apiVersion: apps\/v1\nkind: Deployment\n/);
+  assert.equal((await s.k('-n', 'shop', 'get', 'deploy', '-o', 'name')).trim(), 'deployment.apps/web');
+  assert.equal(await s.k('-n', 'shop', 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'), 'nginx');
+  const cc = await s.k('-n', 'shop', 'get', 'deploy', '-o', 'custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas');
+  assert.match(cc, /^NAME\s+REPLICAS\nweb\s+2\n$/);
+  const all = await s.k('get', 'deploy', '-A');
+  assert.match(all, /^NAMESPACE\s+NAME\s+READY/);
+  assert.match(all, /^shop\s+web\s+0\/2/m);
+});
+
+test('create -f and delete -f of a multi-document YAML', async () => {
+  const manifest = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+data:
+  color: blue
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: creds
+stringData:
+  password: hunter2
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector:
+    app: web
+  ports:
+  - port: 80
+    targetPort: 8000
+`;
+  const created = await s.kubectl(['create', '-f', '-'], { input: manifest });
+  assert.equal(created.code, 0, created.stderr);
+  assert.equal(created.stdout, 'configmap/settings created\nsecret/creds created\nservice/web created\n');
+  const secret = JSON.parse(await s.k('get', 'secret', 'creds', '-o', 'json'));
+  assert.equal(Buffer.from(secret.data.password, 'base64').toString(), 'hunter2');
+  assert.equal(secret.stringData, undefined);
+  const svc = JSON.parse(await s.k('get', 'svc', 'web', '-o', 'json'));
+  assert.match(svc.spec.clusterIP, /^10\.43\.\d+\.\d+$/);
+  assert.deepEqual(svc.spec.ports, [{ port: 80, protocol: 'TCP', targetPort: 8000 }]);
+  assert.match(await s.k('get', 'svc', 'web', '-o', 'wide'), /^web\s+ClusterIP\s+10\.43\.\d+\.\d+\s+<none>\s+80\/TCP\s+\d+s\s+app=web$/m);
+
+  const again = await s.kubectl(['create', '-f', '-'], { input: manifest });
+  assert.notEqual(again.code, 0);
+  assert.match(again.stderr, /configmaps "settings" already exists/);
+
+  const deleted = await s.kubectl(['delete', '-f', '-'], { input: manifest });
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal(deleted.stdout, 'configmap "settings" deleted\nsecret "creds" deleted\nservice "web" deleted\n');
+  const gone = await s.kubectl(['get', 'cm', 'settings']);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /Error from server \(NotFound\): configmaps "settings" not found/);
+});
+
+test('label selectors in every form and field selectors', async () => {
+  const pod = (name: string, labels: string) => `apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  labels: {${labels}}
+spec:
+  containers:
+  - name: c
+    image: busybox
+`;
+  const docs = [pod('a', 'app: alpaca, ver: "1"'), pod('b', 'app: bandicoot, ver: "2"'), pod('c', 'app: alpaca, ver: "2", canary: "true"')].join('---\n');
+  await s.kubectl(['create', 'namespace', 'sel']);
+  const r = await s.kubectl(['-n', 'sel', 'create', '-f', '-'], { input: docs });
+  assert.equal(r.code, 0, r.stderr);
+  const names = async (...args: string[]) => (await s.k('-n', 'sel', 'get', 'pods', '-o', 'jsonpath={.items[*].metadata.name}', ...args)).trim();
+  assert.equal(await names('-l', 'ver=2'), 'b c');
+  assert.equal(await names('-l', 'ver==2'), 'b c');
+  assert.equal(await names('-l', 'app=alpaca,ver=2'), 'c');
+  assert.equal(await names('-l', 'app!=alpaca'), 'b');
+  assert.equal(await names('-l', 'app in (alpaca,bandicoot)'), 'a b c');
+  assert.equal(await names('-l', 'app notin (alpaca)'), 'b');
+  assert.equal(await names('-l', 'canary'), 'c');
+  assert.equal(await names('-l', '!canary'), 'a b');
+  assert.equal(await names('-l', 'ver=2,!canary'), 'b');
+  assert.equal(await names('--field-selector', 'metadata.name=b'), 'b');
+  assert.equal(await names('--field-selector', 'metadata.name!=b'), 'a c');
+  assert.equal(await names('--field-selector', 'status.phase=Pending'), 'a b c');
+  assert.equal(await names('--field-selector', 'spec.nodeName='), 'a b c');
+
+  const bad = await s.kubectl(['-n', 'sel', 'get', 'pods', '--field-selector', 'spec.bogus=x']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /field label not supported: spec\.bogus/);
+
+  const pods = await s.k('-n', 'sel', 'get', 'pods', '--show-labels');
+  assert.match(pods, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+LABELS\n/);
+  assert.match(pods, /^a\s+0\/1\s+Pending\s+0\s+\d+s\s+app=alpaca,ver=1$/m);
+});
+
+test('label and annotate: overwrite only with --overwrite, key- removes', async () => {
+  await s.k('create', 'configmap', 'lab', '--from-literal=k=v');
+  assert.equal((await s.k('label', 'cm', 'lab', 'color=red')).trim(), 'configmap/lab labeled');
+  const refused = await s.kubectl(['label', 'cm', 'lab', 'color=blue']);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /'color' already has a value \(red\), and --overwrite is false/);
+  await s.k('label', 'cm', 'lab', 'color=blue', '--overwrite');
+  assert.equal(await s.k('get', 'cm', 'lab', '-o', 'jsonpath={.metadata.labels.color}'), 'blue');
+  await s.k('label', 'cm', 'lab', 'color-');
+  assert.equal(await s.k('get', 'cm', 'lab', '-o', 'jsonpath={.metadata.labels}'), '');
+  assert.equal((await s.k('annotate', 'cm', 'lab', 'note=hello world')).trim(), 'configmap/lab annotated');
+  assert.equal(await s.k('get', 'cm', 'lab', '-o', 'jsonpath={.metadata.annotations.note}'), 'hello world');
+});
+
+test('scale changes replicas through the scale subresource', async () => {
+  await s.k('create', 'deployment', 'scaled', '--image=nginx:1.25');
+  assert.equal((await s.k('scale', 'deployment', 'scaled', '--replicas=5')).trim(), 'deployment.apps/scaled scaled');
+  assert.equal(await s.k('get', 'deploy', 'scaled', '-o', 'jsonpath={.spec.replicas}'), '5');
+  const scale = await s.http('GET', '/apis/apps/v1/namespaces/default/deployments/scaled/scale');
+  assert.equal(scale.status, 200);
+  assert.equal(scale.json().kind, 'Scale');
+  assert.equal(scale.json().status.selector, 'app=scaled');
+});
+
+test('a stale resourceVersion is a 409 Conflict, a bad name a 422 naming the field', async () => {
+  await s.k('create', 'configmap', 'cas', '--from-literal=a=1');
+  const cm = JSON.parse(await s.k('get', 'cm', 'cas', '-o', 'json'));
+  const first = await s.http('PUT', '/api/v1/namespaces/default/configmaps/cas', { ...cm, data: { a: '2' } });
+  assert.equal(first.status, 200);
+  const stale = await s.http('PUT', '/api/v1/namespaces/default/configmaps/cas', { ...cm, data: { a: '3' } });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json().reason, 'Conflict');
+  assert.equal(stale.json().message, 'Operation cannot be fulfilled on configmaps "cas": the object has been modified; please apply your changes to the latest version and try again');
+
+  const bad = await s.http('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'Bad_Name' } });
+  assert.equal(bad.status, 422);
+  const body = bad.json();
+  assert.equal(body.reason, 'Invalid');
+  assert.equal(body.details.causes[0].field, 'metadata.name');
+  assert.match(body.message, /^ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+
+  const missingNs = await s.http('POST', '/api/v1/namespaces/nowhere/configmaps', { metadata: { name: 'x' } });
+  assert.equal(missingNs.status, 404);
+  assert.equal(missingNs.json().message, 'namespaces "nowhere" not found');
+
+  const undecodable = await s.http('POST', '/api/v1/namespaces/default/configmaps', '{not json');
+  assert.equal(undecodable.status, 400);
+  assert.equal(undecodable.json().reason, 'BadRequest');
+});
+
+test('anonymous requests get 401 except health and version', async () => {
+  const { request } = await import('node:https');
+  const anon = (path: string) => new Promise<number>((res, rej) => {
+    request({ host: '127.0.0.1', port: s.port, path, rejectUnauthorized: false }, (r) => { r.resume(); res(r.statusCode!); }).on('error', rej).end();
+  });
+  assert.equal(await anon('/api/v1/namespaces'), 401);
+  assert.equal(await anon('/readyz'), 200);
+  const token = (await import('node:fs')).readFileSync(`${s.dataDir}/server/token`, 'utf8').trim();
+  const withToken = await new Promise<number>((res, rej) => {
+    request({ host: '127.0.0.1', port: s.port, path: '/api/v1/namespaces', rejectUnauthorized: false, headers: { Authorization: `Bearer ${token}` } },
+      (r) => { r.resume(); res(r.statusCode!); }).on('error', rej).end();
+  });
+  assert.equal(withToken, 200);
+});
+
+test('older and newer kubectl work too', async () => {
+  for (const minor of [27, 33]) {
+    const r = await s.kubectl(['get', 'ns', 'default'], { binary: kubectlVersion(minor) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^default\s+Active\s+\d+s$/m);
+  }
+});
+
+test('an apiVersion upstream no longer serves gets kubectl\'s own "no matches" error', async () => {
+  const r = await s.kubectl(['apply', '-f', '-'], { input: 'apiVersion: apps/v1beta1\nkind: Deployment\nmetadata:\n  name: old\nspec: {}\n' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /no matches for kind "Deployment" in version "apps\/v1beta1"/);
+});
