@@ -236,3 +236,80 @@ test('an apiVersion upstream no longer serves gets kubectl\'s own "no matches" e
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no matches for kind "Deployment" in version "apps\/v1beta1"/);
 });
+
+test('kubectl get -w streams ADDED, MODIFIED and DELETED', async () => {
+  const { spawn } = await import('node:child_process');
+  const watcher = spawn('/usr/bin/kubectl', ['get', 'cm', '-n', 'kube-public', '-w', '--output-watch-events'], { env: { ...process.env, KUBECONFIG: s.kubeconfig } });
+  let out = '';
+  watcher.stdout.on('data', (d) => { out += d; });
+  try {
+    await new Promise((r) => setTimeout(r, 700));
+    await s.kubectl(['-n', 'kube-public', 'create', '-f', '-'], { input: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"watched"}}' });
+    await s.k('-n', 'kube-public', 'label', 'cm', 'watched', 'seen=yes');
+    await s.k('-n', 'kube-public', 'delete', 'cm', 'watched');
+    const deadline = Date.now() + 10_000;
+    while (!/DELETED\s+watched/.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /^EVENT\s+NAME\s+DATA\s+AGE\n/);
+    assert.match(out, /ADDED\s+watched\s+0\s+\d+s\nMODIFIED\s+watched\s+0\s+\d+s\nDELETED\s+watched\s+0\s+\d+s\n/);
+  } finally {
+    watcher.kill();
+  }
+});
+
+test('a pod on a node is deleted gracefully; an unscheduled pod at once', async () => {
+  const pod = (name: string, node?: string) => JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name },
+    spec: { ...(node ? { nodeName: node } : {}), containers: [{ name: 'c', image: 'busybox' }] },
+  });
+  await s.kubectl(['create', '-f', '-'], { input: pod('onnode', 'node-a') });
+  await s.kubectl(['create', '-f', '-'], { input: pod('floating') });
+  assert.equal((await s.k('delete', 'pod', 'floating')).trim(), 'pod "floating" deleted');
+  assert.equal((await s.kubectl(['get', 'pod', 'floating'])).code, 1);
+
+  await s.k('delete', 'pod', 'onnode', '--wait=false');
+  const marked = JSON.parse(await s.k('get', 'pod', 'onnode', '-o', 'json'));
+  assert.equal(marked.metadata.deletionGracePeriodSeconds, 30);
+  assert.ok(marked.metadata.deletionTimestamp);
+  assert.match(await s.k('get', 'pod', 'onnode'), /^onnode\s+0\/1\s+Terminating\s+0\s+\d+s$/m);
+  const forced = await s.kubectl(['delete', 'pod', 'onnode', '--grace-period=0', '--force']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal((await s.kubectl(['get', 'pod', 'onnode'])).code, 1);
+});
+
+test('paging with --chunk-size returns every object once', async () => {
+  await s.k('create', 'namespace', 'paged');
+  const docs = Array.from({ length: 23 }, (_, i) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p${String(i).padStart(2, '0')}"}}`).join('\n');
+  const r = await s.kubectl(['-n', 'paged', 'create', '-f', '-'], { input: docs });
+  assert.equal(r.code, 0, r.stderr);
+  const names = (await s.k('-n', 'paged', 'get', 'cm', '--chunk-size=5', '-o', 'name')).trim().split('\n').filter((n) => n.startsWith('configmap/p'));
+  assert.equal(names.length, 23);
+  assert.equal(new Set(names).size, 23);
+  const page = (await s.http('GET', '/api/v1/namespaces/paged/configmaps?limit=10')).json();
+  assert.equal(page.items.length, 10);
+  assert.ok(page.metadata.continue);
+  assert.equal(page.metadata.remainingItemCount, 13);
+  assert.equal((await s.k('-n', 'paged', 'delete', 'cm', '--all')).trim().split('\n').length, 23);
+});
+
+test('get events and config set-context --current --namespace', async () => {
+  await s.k('create', 'namespace', 'ctx');
+  const event = {
+    apiVersion: 'v1', kind: 'Event', metadata: { name: 'web.1', namespace: 'ctx' },
+    involvedObject: { kind: 'Pod', name: 'web', namespace: 'ctx' }, reason: 'Pulled', message: 'Successfully pulled image', type: 'Normal',
+    firstTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'), lastTimestamp: new Date().toISOString().replace(/\.\d+Z/, 'Z'), count: 1,
+    source: { component: 'kubelet' },
+  };
+  assert.equal((await s.http('POST', '/api/v1/namespaces/ctx/events', event)).status, 201);
+  const out = await s.k('-n', 'ctx', 'get', 'events');
+  assert.match(out, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\d+s\s+Normal\s+Pulled\s+pod\/web\s+Successfully pulled image\n$/);
+  const v1 = (await s.http('GET', '/apis/events.k8s.io/v1/namespaces/ctx/events/web.1')).json();
+  assert.equal(v1.regarding.name, 'web');
+  assert.equal(v1.note, 'Successfully pulled image');
+
+  const cfg = `${s.kubeconfig}.ctx`;
+  (await import('node:fs')).copyFileSync(s.kubeconfig, cfg);
+  const env = { KUBECONFIG: cfg };
+  assert.equal((await s.kubectl(['config', 'set-context', '--current', '--namespace=ctx'], { env })).code, 0);
+  const r = await s.kubectl(['get', 'events', '-o', 'name'], { env });
+  assert.equal(r.stdout.trim(), 'event/web.1');
+});

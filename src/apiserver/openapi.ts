@@ -55,3 +55,34 @@ function groupVersionDocument(group: string, version: string, defs: ResourceDefi
     components: { schemas: {} },
   };
 }
+
+// ---- OpenAPI v2 ----------------------------------------------------------------------------
+// kubectl falls back to /openapi/v2 (as gnostic protobuf) for kinds the v3 documents do not
+// describe. For now skiff serves the document's header only, with no definitions: kubectl then
+// leaves such kinds to the server (an unknown apiVersion ends in its own "no matches" error).
+
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+export function openApiV2(): { json: string; protobuf: Buffer } {
+  const info = { title: 'Kubernetes', version: 'v1.32.0' };
+  const json = JSON.stringify({ swagger: '2.0', info, paths: {}, definitions: {} });
+  // gnostic openapi.v2.Document: 1 swagger, 2 info (Info: 1 title, 2 version).
+  const infoBytes = Buffer.concat([protoString(1, info.title), protoString(2, info.version)]);
+  const protobuf = Buffer.concat([protoString(1, '2.0'), protoBytes(2, infoBytes)]);
+  return { json, protobuf };
+}
+
+function protoString(field: number, s: string): Buffer {
+  return protoBytes(field, Buffer.from(s, 'utf8'));
+}
+
+function protoBytes(field: number, bytes: Buffer): Buffer {
+  return Buffer.concat([varint((field << 3) | 2), varint(bytes.length), bytes]);
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  while (n > 0x7f) { out.push((n & 0x7f) | 0x80); n >>>= 7; }
+  out.push(n);
+  return Buffer.from(out);
+}

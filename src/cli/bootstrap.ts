@@ -20,6 +20,13 @@ export async function bootstrapCluster(registry: GenericRegistry, index: Resourc
   const def = (group: string, version: string, plural: string) => index.lookup(group, version, plural)!;
   const ensure = async (group: string, version: string, plural: string, namespace: string | undefined, obj: KObject) => {
     try {
+      // Look first: admission (e.g. a fixed cluster IP) would refuse a duplicate before the store could.
+      await registry.get(def(group, version, plural), namespace, obj.metadata!.name!);
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
+    }
+    try {
       await registry.create(def(group, version, plural), namespace, obj);
       log.debug('bootstrap object created', { resource: plural, name: obj.metadata?.name });
     } catch (err) {

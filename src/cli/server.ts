@@ -72,17 +72,20 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     ],
   });
 
-  const hostIp = advertiseAddress(cfg.bindAddress);
-  await bootstrapCluster(registry, index, { serviceCidr: cfg.serviceCidr, advertiseAddress: hostIp, port: cfg.httpsListenPort }, log);
-
   let storeOk = true;
+  let bootstrapped = false;
   const api = createApiServer({
     index, registry, log,
     tls: { cert: creds.servingCert, key: creds.servingKey, ca: creds.caCert },
     tokens: [staticTokens([{ token: creds.token, user: { name: 'skiff:join', groups: ['system:bootstrappers'] } }])],
-    readyChecks: [{ name: 'etcd', check: () => (storeOk ? undefined : 'datastore unreachable') }],
+    readyChecks: [
+      { name: 'etcd', check: () => (storeOk ? undefined : 'datastore unreachable') },
+      { name: 'poststarthook/bootstrap-controller', check: () => (bootstrapped ? undefined : 'not finished') },
+    ],
   });
   const address = await api.listen(cfg.httpsListenPort, cfg.bindAddress);
+  await bootstrapCluster(registry, index, { serviceCidr: cfg.serviceCidr, advertiseAddress: advertiseAddress(cfg.bindAddress), port: address.port }, log);
+  bootstrapped = true;
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const url = `https://${host}:${address.port}`;
   writeKubeconfig(cfg.writeKubeconfig, adminKubeconfig(creds, url));
