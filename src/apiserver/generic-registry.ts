@@ -610,8 +610,20 @@ export function listPrefix(def: ResourceDefinition, namespace: string | undefine
   return def.namespaced && namespace ? `${storagePrefix(def)}${namespace}/` : storagePrefix(def);
 }
 
+/** Metadata as Go's omitempty would leave it: no empty maps, lists or strings. */
+function normalizeMeta(obj: KObject): void {
+  const meta = obj.metadata as Record<string, unknown> | undefined;
+  if (!meta) return;
+  for (const [k, v] of Object.entries(meta)) {
+    const empty = v === null || v === '' || (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0);
+    if (empty) delete meta[k];
+  }
+}
+
 /** Stored form: without resourceVersion (the store's revision is the truth). */
 function encode(def: ResourceDefinition, obj: KObject): string {
+  normalizeMeta(obj);
   const stored = def.storedAs ? def.storedAs.toStorage(deepClone(obj)) : obj;
   const { resourceVersion: _rv, ...meta } = stored.metadata ?? {};
   return JSON.stringify({ ...stored, metadata: meta });

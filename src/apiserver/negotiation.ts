@@ -4,6 +4,9 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, notAcceptable, unsupportedMediaType, ApiError } from '../machinery/errors.ts';
 import type { PatchType } from './generic-registry.ts';
+import { decodeKubernetesProtobuf } from '../machinery/protobuf/codec.ts';
+
+export const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 
 export interface MediaType {
   type: string;
@@ -71,6 +74,8 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** Decodes a JSON or YAML request body into a value. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): unknown {
   const type = parseMediaTypes(contentType)[0]?.type ?? 'application/json';
+  // kubectl's typed clients send built-in kinds as protobuf; everything inside skiff is JSON.
+  if (type === PROTOBUF) return decodeKubernetesProtobuf(buf).object;
   const text = buf.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     try {
