@@ -313,3 +313,18 @@ test('get events and config set-context --current --namespace', async () => {
   const r = await s.kubectl(['get', 'events', '-o', 'name'], { env });
   assert.equal(r.stdout.trim(), 'event/web.1');
 });
+
+test('describe works for every kind', async () => {
+  const kinds = (await s.k('api-resources', '--verbs=list', '-o', 'name')).trim().split('\n');
+  assert.ok(kinds.length >= 36, `only ${kinds.length} listable kinds`);
+  await s.kubectl(['create', '-f', '-'], { input: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"described","labels":{"a":"b"}},"data":{"k":"v"}}' });
+  for (const kind of kinds) {
+    const r = await s.kubectl(['describe', kind, '-A']);
+    assert.equal(r.code, 0, `describe ${kind}: ${r.stderr}`);
+  }
+  const cm = await s.k('describe', 'cm', 'described');
+  assert.match(cm, /^Name:\s+described\nNamespace:\s+default\nLabels:\s+a=b\nAnnotations:\s+<none>\n\nData\n====\nk:\n----\nv\n/);
+  const svc = await s.k('describe', 'svc', 'kubernetes');
+  assert.match(svc, /^IP:\s+10\.43\.0\.1$/m);
+  assert.match(svc, /^Endpoints:\s+\d+\.\d+\.\d+\.\d+:\d+$/m);
+});

@@ -1,6 +1,6 @@
 // What every cluster has from its first start: the system namespaces, the `kubernetes` Service
 // (and its Endpoints) in `default`, and the built-in PriorityClasses. Idempotent.
-import type { KObject } from '../api/types.ts';
+import type { KObject, ResourceDefinition } from '../api/types.ts';
 import { ApiError } from '../machinery/errors.ts';
 import type { GenericRegistry } from '../apiserver/generic-registry.ts';
 import type { ResourceIndex } from '../apiserver/resource-index.ts';
@@ -44,18 +44,29 @@ export async function bootstrapCluster(registry: GenericRegistry, index: Resourc
       ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: opts.port }],
     },
   });
-  const endpoints = {
+  await reconcileObject(registry, def('discovery.k8s.io', 'v1', 'endpointslices'), 'default', {
+    metadata: { name: 'kubernetes', labels: { 'kubernetes.io/service-name': 'kubernetes', 'endpointslice.kubernetes.io/managed-by': 'skiff-apiserver' } },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [opts.advertiseAddress], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: opts.port, protocol: 'TCP' }],
+  }, ['addressType', 'endpoints', 'ports']);
+  await reconcileObject(registry, def('', 'v1', 'endpoints'), 'default', {
     metadata: { name: 'kubernetes', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
     subsets: [{ addresses: [{ ip: opts.advertiseAddress }], ports: [{ name: 'https', port: opts.port, protocol: 'TCP' }] }],
-  };
-  const epDef = def('', 'v1', 'endpoints');
+  }, ['subsets']);
+}
+
+/** Creates the object, or updates the given fields when they differ (the API server's own endpoints move with it). */
+async function reconcileObject(registry: GenericRegistry, def: ResourceDefinition, namespace: string, desired: KObject, fields: string[]): Promise<void> {
   try {
-    const current = await registry.get(epDef, 'default', 'kubernetes');
-    if (JSON.stringify(current.subsets) !== JSON.stringify(endpoints.subsets)) {
-      await registry.update(epDef, 'default', 'kubernetes', { ...current, subsets: endpoints.subsets });
+    const current = await registry.get(def, namespace, desired.metadata!.name!);
+    if (fields.some((f) => JSON.stringify(current[f]) !== JSON.stringify(desired[f]))) {
+      const next: KObject = { ...current };
+      for (const f of fields) next[f] = desired[f];
+      await registry.update(def, namespace, desired.metadata!.name!, next);
     }
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'NotFound')) throw err;
-    await ensure('', 'v1', 'endpoints', 'default', endpoints);
+    await registry.create(def, namespace, desired);
   }
 }

@@ -77,7 +77,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const api = createApiServer({
     index, registry, log,
     tls: { cert: creds.servingCert, key: creds.servingKey, ca: creds.caCert },
-    tokens: [staticTokens([{ token: creds.token, user: { name: 'skiff:join', groups: ['system:bootstrappers'] } }])],
+    tokens: [staticTokens(joinTokens(creds.token, cfg.token))],
     readyChecks: [
       { name: 'etcd', check: () => (storeOk ? undefined : 'datastore unreachable') },
       { name: 'poststarthook/bootstrap-controller', check: () => (bootstrapped ? undefined : 'not finished') },
@@ -100,6 +100,14 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
       await store.close();
     },
   };
+}
+
+/** The join token in its full (K10<ca pin>::server:<secret>) and bare forms, plus an operator-chosen --token. */
+function joinTokens(generated: string, chosen: string | undefined) {
+  const user = { name: 'skiff:join', groups: ['system:bootstrappers'] };
+  const tokens = new Set([generated, generated.split('::server:')[1] ?? generated]);
+  if (chosen) tokens.add(chosen);
+  return [...tokens].filter(Boolean).map((token) => ({ token, user }));
 }
 
 /** The address other nodes and the kubernetes Service should use to reach this server. */
