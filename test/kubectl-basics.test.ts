@@ -328,3 +328,36 @@ test('describe works for every kind', async () => {
   assert.match(svc, /^IP:\s+10\.43\.0\.1$/m);
   assert.match(svc, /^Endpoints:\s+\d+\.\d+\.\d+\.\d+:\d+$/m);
 });
+
+test('delete with each propagation policy; deleting a namespace empties it', async () => {
+  const owned = async (name: string) => {
+    await s.k('create', 'deployment', name, '--image=nginx:1.25');
+    const uid = await s.k('get', 'deploy', name, '-o', 'jsonpath={.metadata.uid}');
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-dep`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid, controller: true, blockOwnerDeletion: true }] } };
+    assert.equal((await s.kubectl(['create', '-f', '-'], { input: JSON.stringify(cm) })).code, 0);
+  };
+  const waitGone = async (args: string[]) => {
+    for (let i = 0; i < 100; i++) { if ((await s.kubectl(args)).code !== 0) return; await new Promise((r) => setTimeout(r, 50)); }
+    assert.fail(`${args.join(' ')} still exists`);
+  };
+  await owned('bg');
+  assert.equal((await s.k('delete', 'deploy', 'bg', '--cascade=background')).trim(), 'deployment.apps "bg" deleted');
+  await waitGone(['get', 'cm', 'bg-dep']);
+
+  await owned('fg');
+  assert.equal((await s.k('delete', 'deploy', 'fg', '--cascade=foreground')).trim(), 'deployment.apps "fg" deleted');
+  assert.equal((await s.kubectl(['get', 'cm', 'fg-dep'])).code, 1);
+
+  await owned('or');
+  assert.equal((await s.k('delete', 'deploy', 'or', '--cascade=orphan')).trim(), 'deployment.apps "or" deleted');
+  const orphan = JSON.parse(await s.k('get', 'cm', 'or-dep', '-o', 'json'));
+  assert.equal(orphan.metadata.ownerReferences, undefined);
+
+  await s.k('create', 'namespace', 'doomed');
+  await s.k('-n', 'doomed', 'create', 'deployment', 'web', '--image=nginx:1.25');
+  await s.kubectl(['-n', 'doomed', 'create', '-f', '-'], { input: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}' });
+  assert.equal((await s.k('delete', 'namespace', 'doomed')).trim(), 'namespace "doomed" deleted');
+  assert.equal((await s.kubectl(['get', 'namespace', 'doomed'])).code, 1);
+  const refused = await s.kubectl(['delete', 'namespace', 'kube-system']);
+  assert.match(refused.stderr, /namespaces "kube-system" is forbidden: this namespace may not be deleted/);
+});

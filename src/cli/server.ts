@@ -19,6 +19,8 @@ import { defaultServingSans, ensureServerCredentials } from './pki.ts';
 import { adminKubeconfig, writeKubeconfig } from './kubeconfig.ts';
 import type { Logger } from './log.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { inProcessClient } from '../client/in-process-client.ts';
+import { startControllerManager } from '../controllers/manager.ts';
 
 export interface ServerConfig {
   dataDir: string;
@@ -86,6 +88,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const address = await api.listen(cfg.httpsListenPort, cfg.bindAddress);
   await bootstrapCluster(registry, index, { serviceCidr: cfg.serviceCidr, advertiseAddress: advertiseAddress(cfg.bindAddress), port: address.port }, log);
   bootstrapped = true;
+  const controllerClient = inProcessClient(registry, index, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
+  const controllers = await startControllerManager(controllerClient, index.all(), log);
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const url = `https://${host}:${address.port}`;
   writeKubeconfig(cfg.writeKubeconfig, adminKubeconfig(creds, url));
@@ -95,6 +99,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     url, store, registry, api,
     async stop() {
       storeOk = false;
+      controllers.stop();
       compactor.stop();
       await api.close();
       await store.close();

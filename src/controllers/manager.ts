@@ -1,0 +1,26 @@
+// The controller manager: every controller, sharing one set of informers and one in-process
+// client (so their writes pass admission and validation like anyone else's).
+import type { ResourceDefinition } from '../api/types.ts';
+import type { Logger } from '../cli/log.ts';
+import type { Client } from '../client/client.ts';
+import { InformerFactory } from '../client/informer.ts';
+import { startGarbageCollector } from './garbage-collector.ts';
+import { startNamespaceController } from './namespace-controller.ts';
+
+export interface ControllerManager {
+  stop(): void;
+}
+
+export async function startControllerManager(client: Client, resources: ResourceDefinition[], log: Logger): Promise<ControllerManager> {
+  const informers = new InformerFactory((g, v, p) => client.resource(g, v, p));
+  const deps = { client, informers, resources, log: log.with({ component: 'controller-manager' }) };
+  const controllers = [startGarbageCollector(deps), startNamespaceController(deps)];
+  await informers.waitForSync();
+  log.info('controllers started', { controllers: ['garbage-collector', 'namespace'] });
+  return {
+    stop() {
+      for (const c of controllers) c.stop();
+      informers.stop();
+    },
+  };
+}
