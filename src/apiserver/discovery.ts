@@ -15,6 +15,10 @@ function subresourcesOf(def: ResourceDefinition): Array<{ name: string; kind: st
   if (def.namespaced === false && def.plural === 'namespaces') {
     out.push({ name: 'finalize', kind: def.kind, group: '', version: 'v1', verbs: ['update'] });
   }
+  if (def.group === '' && def.plural === 'pods') {
+    out.push({ name: 'binding', kind: 'Binding', group: '', version: 'v1', verbs: ['create'] });
+    out.push({ name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] });
+  }
   if (def.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: SUBRESOURCE_VERBS });
   if (def.statusSubresource) out.push({ name: 'status', kind: def.kind, group: def.group, version: def.version, verbs: SUBRESOURCE_VERBS });
   return out;

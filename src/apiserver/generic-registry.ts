@@ -277,8 +277,8 @@ export class GenericRegistry {
   private async writeUpdate(def: ResourceDefinition, namespace: string | undefined, name: string, obj: KObject,
     old: KObject, oldRevision: number, opts: WriteOptions): Promise<KObject> {
     const sub = opts.subresource;
-    if (sub === 'scale') {
-      // fromScale already produced the full object
+    if (sub === 'scale' || sub === 'binding') {
+      // fromScale / bindPod already produced the full object
     } else if (sub === 'finalize') {
       // /finalize changes the namespace's spec.finalizers only.
       const finalizers = specFinalizers(obj);
@@ -309,7 +309,7 @@ export class GenericRegistry {
     await runAdmit(this.admission, attrs);
     def.defaults?.(obj);
     if (sub === 'status') def.prepareForStatusUpdate?.(obj, old);
-    else if (sub !== 'finalize') def.prepareForUpdate?.(obj, old);
+    else if (sub !== 'finalize' && sub !== 'binding') def.prepareForUpdate?.(obj, old);
     if (def.generation) {
       meta.generation = oldMeta.generation ?? 1;
       if (!jsonEqual(specOf(obj), specOf(old)) || def.bumpsGeneration?.(obj, old)) meta.generation += 1;
@@ -319,7 +319,9 @@ export class GenericRegistry {
     const errs = [
       ...validateObjectMeta(def, obj),
       ...validateObjectMetaUpdate(obj, old),
-      ...(sub === 'status' || sub === 'finalize' ? def.validateStatus?.(obj, old) ?? [] : [...(def.validate?.(obj) ?? []), ...(def.validateUpdate?.(obj, old) ?? [])]),
+      ...(sub === 'status' || sub === 'finalize' ? def.validateStatus?.(obj, old) ?? []
+        : sub === 'binding' ? def.validate?.(obj) ?? []
+        : [...(def.validate?.(obj) ?? []), ...(def.validateUpdate?.(obj, old) ?? [])]),
     ];
     if (errs.length) { runCommitted(this.admission, attrs, false); throw invalid(def.kind, def.group, name, errs); }
     try {

@@ -12,6 +12,8 @@ import { decodeBody, negotiate, patchTypeOf, readBody, type ResponseShape } from
 import { partialMetadata, toTable } from './table.ts';
 import { isTrue, type RequestInfo } from './request-info.ts';
 import type { UserInfo } from './authn.ts';
+import { bindPod } from './subresources/pod-binding.ts';
+import { evictPod } from './subresources/pod-eviction.ts';
 
 export interface RestContext {
   index: ResourceIndex;
@@ -51,6 +53,13 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
     case 'watch':
       return streamWatch(reg, def, ns, info.name, query, shape, req, res);
     case 'create': {
+      if (isPods(def) && (sub === 'binding' || sub === 'eviction') && info.name) {
+        const body = await readObject(req);
+        const status = sub === 'binding'
+          ? await bindPod(reg, def, ns!, info.name, body, writeOpts)
+          : await evictPod(reg, ctx.index, ns!, info.name, body, writeOpts);
+        return sendJson(res, 201, status, shape.format);
+      }
       if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
       const body = await readObject(req);
       const created = await reg.create(def, ns, body, writeOpts);
@@ -91,7 +100,12 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
   }
 }
 
+function isPods(def: ResourceDefinition): boolean {
+  return def.group === '' && def.plural === 'pods';
+}
+
 function subresourceServed(def: ResourceDefinition, sub: string): boolean {
+  if (sub === 'binding' || sub === 'eviction') return isPods(def);
   if (sub === 'status') return !!def.statusSubresource;
   if (sub === 'scale') return !!def.scale;
   if (sub === 'finalize') return def.group === '' && def.plural === 'namespaces';

@@ -1,0 +1,36 @@
+// pods/binding: how the scheduler assigns a pod to a node. Sets spec.nodeName once (a second
+// binding is a 409, as upstream) and records PodScheduled=True.
+import type { Binding, Pod, PodCondition } from 'kubernetes-types/core/v1';
+import type { KObject, ResourceDefinition } from '../../api/types.ts';
+import { ApiError, badRequest, conflict, invalid } from '../../machinery/errors.ts';
+import { required } from '../../machinery/validation.ts';
+import { rfc3339 } from '../../machinery/meta.ts';
+import type { GenericRegistry, WriteOptions } from '../generic-registry.ts';
+
+export async function bindPod(registry: GenericRegistry, pods: ResourceDefinition, namespace: string, name: string, body: KObject, opts: WriteOptions): Promise<KObject> {
+  const binding = body as unknown as Binding;
+  if (binding.metadata?.name && binding.metadata.name !== name) {
+    throw badRequest(`name in URL does not match name in Binding object`);
+  }
+  const node = binding.target?.name;
+  if (!node) throw invalid('Binding', '', name, [required('target.name')]);
+  for (let attempt = 0; ; attempt++) {
+    const pod = (await registry.get(pods, namespace, name)) as unknown as Pod;
+    if (pod.metadata?.deletionTimestamp) throw conflict({ group: '', resource: 'pods' }, name, 'pod is being deleted, cannot be assigned to a host');
+    if (pod.spec?.nodeName) throw conflict({ group: '', resource: 'pods' }, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+    const updated = structuredClone(pod);
+    updated.spec!.nodeName = node;
+    const conditions: PodCondition[] = (updated.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as never, lastTransitionTime: rfc3339(new Date()) });
+    (updated as { status?: unknown }).status = { ...(updated.status ?? {}), conditions };
+    try {
+      // Binding writes spec and status together, beneath the usual rule that pod specs are immutable.
+      await registry.update(pods, namespace, name, updated as unknown as KObject, { ...opts, subresource: 'binding' });
+      break;
+    } catch (err) {
+      if (err instanceof ApiError && err.reason === 'Conflict' && attempt < 5) continue;
+      throw err;
+    }
+  }
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+}
