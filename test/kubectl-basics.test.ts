@@ -39,6 +39,14 @@ test('the system namespaces and the kubernetes service exist from the start', as
   assert.match(svc, /^kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP\s+\d+s\n/m);
 });
 
+test('get all and several kinds at once', async () => {
+  const all = await s.k('get', 'all');
+  assert.match(all, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE\nservice\/kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+/);
+  const several = await s.k('get', 'po,svc,deploy', '-A');
+  assert.match(several, /^NAMESPACE\s+NAME\s+TYPE/);
+  assert.match(several, /^default\s+service\/kubernetes\s+ClusterIP/m);
+});
+
 test('create namespace, then a deployment in it, and read it back in every output format', async () => {
   assert.equal((await s.k('create', 'namespace', 'shop')).trim(), 'namespace/shop created');
   assert.equal((await s.k('-n', 'shop', 'create', 'deployment', 'web', '--image=nginx', '--replicas=2')).trim(), 'deployment.apps/web created');

@@ -52,7 +52,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   const url = await new Promise<string>((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not become ready:\n${logs}`)), 30_000);
     const onData = () => {
-      const m = /msg="skiff server is ready" url=(\S+)/.exec(logs);
+      const m = /msg="skiff server is ready".*? url=(\S+)/.exec(logs);
       if (m) { clearTimeout(timer); resolveUrl(m[1]); }
     };
     child.stderr!.on('data', onData);
