@@ -11,7 +11,7 @@ import { requestInfo } from './request-info.ts';
 import { handleResource, sendJson } from './rest-handler.ts';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.ts';
 import { parseMediaTypes } from './negotiation.ts';
-import { buildOpenApiV3, openApiV2, OPENAPI_V2_PROTOBUF } from './openapi.ts';
+import { createOpenApi } from './openapi.ts';
 import type { Logger } from '../cli/log.ts';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+skiff' };
@@ -35,8 +35,7 @@ export interface ApiServer {
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
-  const openapi = buildOpenApiV3(opts.index);
-  const openapiV2 = openApiV2();
+  const openapi = createOpenApi(opts.index);
   const server = createServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca,
     requestCert: true, rejectUnauthorized: false,
@@ -59,21 +58,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (path === '/version') return sendJson(res, 200, versionInfo());
     if (/^\/(healthz|livez|readyz)(\/|$)/.test(path)) return health(path, url.searchParams, res);
     if (path === '/api' || path === '/apis') return discoveryRoot(path === '/api', req, res);
-    if (path === '/openapi/v3') return sendJson(res, 200, openapi.index);
-    if (path === '/openapi/v2') {
-      const proto = parseMediaTypes(req.headers.accept).some((m) => m.type === OPENAPI_V2_PROTOBUF);
-      const body = proto ? openapiV2.protobuf : openapiV2.json;
-      // Go's mime parser rejects the '@' kubectl puts in its Accept header, so answer with upstream's spelling.
-      res.writeHead(200, { 'Content-Type': proto ? 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' : 'application/json', 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-      return;
-    }
-    if (path.startsWith('/openapi/v3/')) {
-      const doc = openapi.documents.get(path.slice('/openapi/v3/'.length));
-      if (!doc) throw notFoundPath();
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(doc.body), 'Cache-Control': url.searchParams.get('hash') === doc.hash ? 'public, immutable' : 'no-cache, private', Etag: `"${doc.hash}"` });
-      res.end(doc.body);
-      return;
+    if (path.startsWith('/openapi/')) {
+      if (openapi.handle(req, res, path, url.searchParams)) return;
+      throw notFoundPath();
     }
 
     const info = requestInfo(req.method ?? 'GET', path, url.searchParams);
