@@ -19,6 +19,7 @@ import { defaultServingSans, ensureServerCredentials } from './pki.ts';
 import { adminKubeconfig, writeKubeconfig } from './kubeconfig.ts';
 import type { Logger } from './log.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { schemaPatchApplier } from '../apiserver/patch-applier.ts';
 import { inProcessClient } from '../client/in-process-client.ts';
 import { startControllerManager } from '../controllers/manager.ts';
 
@@ -68,6 +69,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     try { return await registry.get(namespacesDef, undefined, name); } catch { return undefined; }
   };
   registry = new GenericRegistry(store, {
+    patchApplier: schemaPatchApplier,
     admission: [
       namespaceLifecycle(getNamespace),
       serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),

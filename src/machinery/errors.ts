@@ -7,7 +7,9 @@ export type StatusReason =
   | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
   | 'Gone' | 'Expired' | 'Invalid' | 'MethodNotAllowed' | 'NotAcceptable'
   | 'UnsupportedMediaType' | 'RequestEntityTooLarge' | 'TooManyRequests' | 'InternalError'
-  | 'Timeout' | 'ServiceUnavailable' | 'ResourceExpired';
+  | 'Timeout' | 'ServiceUnavailable' | 'ResourceExpired'
+  /** Upstream leaves the reason empty for some errors (e.g. a failed strategic merge). */
+  | '';
 
 export interface Qualified { group: string; resource: string }
 
@@ -24,10 +26,9 @@ export class ApiError extends Error {
   }
 
   toStatus(): Status {
-    const status: Status = {
-      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure',
-      message: this.message, reason: this.reason, code: this.code,
-    };
+    const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message };
+    if (this.reason) status.reason = this.reason;
+    status.code = this.code;
     if (this.details) status.details = this.details;
     return status;
   }
