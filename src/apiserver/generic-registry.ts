@@ -30,6 +30,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** 'status' or 'scale' for subresource writes. */
   subresource?: string;
+  /** For patches from clients: checks the patched object's fields (fieldValidation), may add warnings. */
+  checkPatched?: (def: ResourceDefinition, type: PatchType, patch: unknown, result: KObject) => void;
 }
 
 export interface ListQuery {
@@ -241,6 +243,7 @@ export class GenericRegistry {
       const old = decode(def, kv);
       const base: KObject = opts.subresource === 'scale' ? toScale(def, old) : old;
       let patched = this.applyPatch(def, base, patch, type);
+      opts.checkPatched?.(def, type, patch, patched);
       if (opts.subresource === 'scale') patched = fromScale(def, old, patched);
       if (!patched || typeof patched !== 'object' || Array.isArray(patched)) {
         throw badRequest('the patch produced an object that is not a JSON object');

@@ -79,7 +79,8 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
   const text = buf.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     try {
-      return parseYaml(text);
+      // Repeated keys are field validation's business (an error only under Strict), as upstream.
+      return parseYaml(text, { uniqueKeys: false });
     } catch (err) {
       throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
     }

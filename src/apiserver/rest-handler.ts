@@ -13,6 +13,9 @@ import { partialMetadata, toTable } from './table.ts';
 import { isTrue, type RequestInfo } from './request-info.ts';
 import type { UserInfo } from './authn.ts';
 import { bindPod } from './subresources/pod-binding.ts';
+import { checkFields, checkPatchedFields, parseFieldValidation, warningHeaderValues, type FieldValidation } from './field-validation.ts';
+import { loadSchemaModel } from '../api/openapi/load-model.ts';
+import { definitionName } from '../api/openapi/model.ts';
 import { evictPod } from './subresources/pod-eviction.ts';
 
 export interface RestContext {
@@ -54,19 +57,21 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
       return streamWatch(reg, def, ns, info.name, query, shape, req, res);
     case 'create': {
       if (isPods(def) && (sub === 'binding' || sub === 'eviction') && info.name) {
-        const body = await readObject(req);
+        const body = (await readObject(req)).object;
         const status = sub === 'binding'
           ? await bindPod(reg, def, ns!, info.name, body, writeOpts)
           : await evictPod(reg, ctx.index, ns!, info.name, body, writeOpts);
         return sendJson(res, 201, status, shape.format);
       }
       if (info.name) throw methodNotSupported({ group: def.group, resource: def.plural }, 'create');
-      const body = await readObject(req);
+      const directive = parseFieldValidation(query, 'CreateOptions');
+      const body = checkedBody(await readObject(req), def, sub, directive, res);
       const created = await reg.create(def, ns, body, writeOpts);
       return sendObject(res, 201, def, created, shape);
     }
     case 'update': {
-      const body = await readObject(req);
+      const directive = parseFieldValidation(query, 'UpdateOptions');
+      const body = checkedBody(await readObject(req), def, sub, directive, res);
       const updated = sub === 'scale'
         ? await reg.updateScale(def, ns, info.name!, body, writeOpts)
         : await reg.update(def, ns, info.name!, body, writeOpts);
@@ -74,8 +79,19 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
     }
     case 'patch': {
       const type = patchTypeOf(req.headers['content-type']);
-      const patch = decodeBody(await readBody(req), req.headers['content-type']);
-      const patched = await reg.patch(def, ns, info.name!, type, patch, writeOpts);
+      const directive = parseFieldValidation(query, 'PatchOptions');
+      const raw = await readBody(req);
+      const patch = decodeBody(raw, req.headers['content-type']);
+      const warnings: string[] = [];
+      writeOpts.checkPatched = (d, t, p, result) => {
+        warnings.push(...checkPatchedFields({ patchType: t, patchText: raw.toString('utf8'), patch: p, result, directive, model: loadSchemaModel(), rootType: rootTypeOf(d, sub) }).warnings);
+      };
+      let patched;
+      try {
+        patched = await reg.patch(def, ns, info.name!, type, patch, writeOpts);
+      } finally {
+        if (warnings.length) res.setHeader('Warning', warningHeaderValues(warnings));
+      }
       const out = sub === 'scale' ? await reg.getScale(def, ns, info.name!) : patched;
       return sendObject(res, 200, def, out, shape);
     }
@@ -135,12 +151,30 @@ function listQuery(namespace: string | undefined, q: URLSearchParams) {
   };
 }
 
-async function readObject(req: IncomingMessage): Promise<KObject> {
-  const body = decodeBody(await readBody(req), req.headers['content-type']);
+interface ReadObject { object: KObject; rawText?: string; format?: 'json' | 'yaml' }
+
+async function readObject(req: IncomingMessage): Promise<ReadObject> {
+  const raw = await readBody(req);
+  const contentType = req.headers['content-type'];
+  const body = decodeBody(raw, contentType);
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('Object \'Kind\' is missing in \'' + JSON.stringify(body) + '\'');
   }
-  return body as KObject;
+  const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'application/vnd.kubernetes.protobuf') return { object: body as KObject };
+  return { object: body as KObject, rawText: raw.toString('utf8'), format: type === 'application/yaml' ? 'yaml' : 'json' };
+}
+
+/** The schema a request body is checked against: the kind's own, or autoscaling/v1 Scale for /scale. */
+function rootTypeOf(def: ResourceDefinition, sub: string | undefined): string {
+  return sub === 'scale' ? 'io.k8s.api.autoscaling.v1.Scale' : definitionName(def.group, def.version, def.kind);
+}
+
+/** fieldValidation for create and update bodies: prunes unknown fields, fails (Strict) or warns (Warn). */
+function checkedBody(read: ReadObject, def: ResourceDefinition, sub: string | undefined, directive: FieldValidation, res: ServerResponse): KObject {
+  const { warnings } = checkFields({ body: read.object, rawText: read.rawText, format: read.format, directive, model: loadSchemaModel(), rootType: rootTypeOf(def, sub) });
+  if (warnings.length) res.setHeader('Warning', warningHeaderValues(warnings));
+  return read.object;
 }
 
 async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<DeleteOptions> {
