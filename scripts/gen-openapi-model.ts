@@ -76,6 +76,11 @@ function fixedDefinitions(aliasDoc: (module: string, name: string) => string | u
       type: 'string',
       description: aliasDoc('api/resource', 'Quantity'),
     },
+    // CustomResourceDefinition schemas hold arbitrary JSON in these (unions of a schema and a bool/array).
+    ...Object.fromEntries(['JSON', 'JSONSchemaPropsOrBool', 'JSONSchemaPropsOrArray', 'JSONSchemaPropsOrStringArray'].map((t) => [
+      `io.k8s.api.apiextensions.v1.${t}`,
+      { description: aliasDoc('apiextensions/v1', t), 'x-kubernetes-preserve-unknown-fields': true } as Schema,
+    ])),
   };
 }
 

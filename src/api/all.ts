@@ -36,6 +36,7 @@ import { podDisruptionBudgets } from './policy/v1/poddisruptionbudgets.ts';
 import { horizontalPodAutoscalers } from './autoscaling/v2/horizontalpodautoscalers.ts';
 import { priorityClasses } from './scheduling.k8s.io/v1/priorityclasses.ts';
 import { storageClasses } from './storage.k8s.io/v1/storageclasses.ts';
+import { customResourceDefinitions } from './apiextensions.k8s.io/v1/customresourcedefinitions.ts';
 
 export const allResources: ResourceDefinition[] = [
   pods, services, endpoints, configMaps, secrets, serviceAccounts, events, namespaces, nodes,
@@ -46,4 +47,5 @@ export const allResources: ResourceDefinition[] = [
   leases, endpointSlices, eventsV1,
   roles, clusterRoles, roleBindings, clusterRoleBindings,
   podDisruptionBudgets, horizontalPodAutoscalers, priorityClasses, storageClasses,
+  customResourceDefinitions,
 ];

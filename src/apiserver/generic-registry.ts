@@ -23,13 +23,19 @@ import { StoreError } from '../storage/store.ts';
 import { apiVersionOf, objectKey, storagePrefix } from './resource-index.ts';
 import { runAdmit, runCommitted, runValidate, type AdmissionAttributes, type AdmissionPlugin, type Operation } from './admission.ts';
 import type { UserInfo } from './authn.ts';
+import type { FieldManager } from './field-manager.ts';
 
 export interface WriteOptions {
   dryRun?: boolean;
   user?: UserInfo;
+  /** Who is writing, for managedFields (the fieldManager parameter, else from the User-Agent). */
   fieldManager?: string;
+  /** Server-side apply: take ownership of conflicting fields. */
+  force?: boolean;
   /** 'status' or 'scale' for subresource writes. */
   subresource?: string;
+  /** Set by apply: managedFields were already computed for this write. */
+  managedFieldsDone?: boolean;
   /** For patches from clients: checks the patched object's fields (fieldValidation), may add warnings. */
   checkPatched?: (def: ResourceDefinition, type: PatchType, patch: unknown, result: KObject) => void;
 }
@@ -75,6 +81,8 @@ export interface GenericRegistryOptions {
   now?: () => Date;
   /** Handles strategic merge and apply patches; without it they are applied as merge patches. */
   patchApplier?: PatchApplier;
+  /** Records managedFields and performs server-side apply; without it neither happens. */
+  fieldManager?: FieldManager;
 }
 
 export class GenericRegistry {
@@ -82,12 +90,14 @@ export class GenericRegistry {
   private readonly admission: AdmissionPlugin[];
   private readonly now: () => Date;
   private readonly patchApplier: PatchApplier | undefined;
+  private readonly fieldManager: FieldManager | undefined;
 
   constructor(store: Store, opts: GenericRegistryOptions = {}) {
     this.store = store;
     this.admission = opts.admission ?? [];
     this.now = opts.now ?? (() => new Date());
     this.patchApplier = opts.patchApplier;
+    this.fieldManager = opts.fieldManager;
   }
 
   // ---- reads ---------------------------------------------------------------------------
@@ -161,6 +171,7 @@ export class GenericRegistry {
     await runAdmit(this.admission, attrs);
     def.defaults?.(obj);
     def.prepareForCreate?.(obj);
+    if (!opts.managedFieldsDone) this.recordManagedFields(def, undefined, obj, opts);
     const errs = [...validateObjectMeta(def, obj), ...(def.validate?.(obj) ?? []), ...(def.validateCreate?.(obj) ?? [])];
     if (errs.length) { runCommitted(this.admission, attrs, false); throw invalid(def.kind, def.group, obj.metadata!.name ?? '', errs); }
     try {
@@ -236,6 +247,7 @@ export class GenericRegistry {
 
   async patch(def: ResourceDefinition, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): Promise<KObject> {
     requireVerb(def, 'patch');
+    if (type === 'apply' && this.fieldManager) return this.apply(def, namespace, name, patch, opts);
     for (let attempt = 0; ; attempt++) {
       const key = objectKey(def, namespace, name);
       const kv = await this.store.get(key);
@@ -263,6 +275,49 @@ export class GenericRegistry {
         if (!retry) throw err;
       }
     }
+  }
+
+  /** Server-side apply: creates the object when absent, else merges the configuration into it. */
+  private async apply(def: ResourceDefinition, namespace: string | undefined, name: string, patch: unknown, opts: WriteOptions): Promise<KObject> {
+    if (!opts.fieldManager) {
+      throw invalid('PatchOptions', 'meta.k8s.io', '', [required('fieldManager', 'is required for apply patch')]);
+    }
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('the body of the request is not a JSON object');
+    const applied = patch as KObject;
+    if (applied.metadata?.name !== undefined && applied.metadata.name !== name) {
+      throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(objectKey(def, namespace, name));
+      const sub = opts.subresource;
+      if (!kv) {
+        if (sub) throw notFound(gr(def), name);
+        const created = this.fieldManager!.apply(def, undefined, { ...applied, metadata: { ...applied.metadata, name } }, opts.fieldManager, !!opts.force, undefined);
+        opts.checkPatched?.(def, 'apply', patch, created);
+        try {
+          return await this.create(def, namespace, created, { ...opts, managedFieldsDone: true });
+        } catch (err) {
+          if (err instanceof ApiError && err.reason === 'AlreadyExists' && attempt < PATCH_CONFLICT_RETRIES) continue;
+          throw err;
+        }
+      }
+      const old = decode(def, kv);
+      const merged = this.fieldManager!.apply(def, old, applied, opts.fieldManager, !!opts.force, sub);
+      opts.checkPatched?.(def, 'apply', patch, merged);
+      try {
+        return await this.writeUpdate(def, namespace, name, checkBody(def, merged), old, kv.modRevision, { ...opts, managedFieldsDone: true });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'Conflict' && attempt < PATCH_CONFLICT_RETRIES)) throw err;
+      }
+    }
+  }
+
+  private recordManagedFields(def: ResourceDefinition, old: KObject | undefined, obj: KObject, opts: WriteOptions): void {
+    if (!this.fieldManager) return;
+    const manager = opts.fieldManager ?? opts.user?.name ?? 'unknown';
+    const entries = this.fieldManager.update(def, old, obj, manager, opts.subresource);
+    if (entries.length) obj.metadata!.managedFields = entries;
+    else delete obj.metadata!.managedFields;
   }
 
   private applyPatch(def: ResourceDefinition, current: KObject, patch: unknown, type: PatchType): KObject {
@@ -313,6 +368,7 @@ export class GenericRegistry {
     def.defaults?.(obj);
     if (sub === 'status') def.prepareForStatusUpdate?.(obj, old);
     else if (sub !== 'finalize' && sub !== 'binding') def.prepareForUpdate?.(obj, old);
+    if (!opts.managedFieldsDone) this.recordManagedFields(def, old, obj, opts);
     if (def.generation) {
       meta.generation = oldMeta.generation ?? 1;
       if (!jsonEqual(specOf(obj), specOf(old)) || def.bumpsGeneration?.(obj, old)) meta.generation += 1;

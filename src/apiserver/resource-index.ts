@@ -6,7 +6,7 @@ import type { ResourceDefinition } from '../api/types.ts';
 const GROUP_ORDER = [
   '', 'apps', 'events.k8s.io', 'autoscaling', 'batch', 'networking.k8s.io', 'policy',
   'rbac.authorization.k8s.io', 'storage.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io',
-  'discovery.k8s.io',
+  'discovery.k8s.io', 'apiextensions.k8s.io',
 ];
 
 export interface GroupVersionDefs {

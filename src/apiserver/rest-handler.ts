@@ -15,6 +15,7 @@ import type { UserInfo } from './authn.ts';
 import { bindPod } from './subresources/pod-binding.ts';
 import { checkFields, checkPatchedFields, parseFieldValidation, warningHeaderValues, type FieldValidation } from './field-validation.ts';
 import { loadSchemaModel } from '../api/openapi/load-model.ts';
+import { managerFromUserAgent } from '../machinery/managed-fields.ts';
 import { definitionName } from '../api/openapi/model.ts';
 import { evictPod } from './subresources/pod-eviction.ts';
 
@@ -37,7 +38,9 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
   const ns = def.namespaced ? info.namespace : undefined;
   const writeOpts: WriteOptions = {
     dryRun: query.getAll('dryRun').includes('All'),
-    user, fieldManager: query.get('fieldManager') ?? undefined, subresource: sub,
+    user, subresource: sub,
+    fieldManager: query.get('fieldManager') || managerFromUserAgent(req.headers['user-agent'] ?? '') || undefined,
+    force: isTrue(query.get('force')),
   };
   if (query.getAll('dryRun').some((v) => v !== 'All')) {
     throw badRequest(`Invalid dry run value: ${query.getAll('dryRun').join(',')}, only 'All' is supported`);
@@ -79,6 +82,8 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
     }
     case 'patch': {
       const type = patchTypeOf(req.headers['content-type']);
+      // Apply requires the parameter itself; other writes fall back to the client's name.
+      if (type === 'apply' && !query.get('fieldManager')) writeOpts.fieldManager = undefined;
       const directive = parseFieldValidation(query, 'PatchOptions');
       const raw = await readBody(req);
       const patch = decodeBody(raw, req.headers['content-type']);

@@ -20,8 +20,12 @@ import { adminKubeconfig, writeKubeconfig } from './kubeconfig.ts';
 import type { Logger } from './log.ts';
 import { bootstrapCluster } from './bootstrap.ts';
 import { schemaPatchApplier } from '../apiserver/patch-applier.ts';
+import { schemaFieldManager } from '../apiserver/field-manager.ts';
 import { inProcessClient } from '../client/in-process-client.ts';
 import { startControllerManager } from '../controllers/manager.ts';
+import { startSimulatedNodes } from '../agent/simulated-nodes.ts';
+import { createEventRecorder } from '../client/event-recorder.ts';
+import type { Taint } from 'kubernetes-types/core/v1';
 
 export interface ServerConfig {
   dataDir: string;
@@ -36,6 +40,8 @@ export interface ServerConfig {
   clusterDns: string;
   disableAgent: boolean;
   tlsSans: string[];
+  /** Simulated nodes (kwok-like) to run in this process, with pod CIDRs from clusterCidr. */
+  simulatedNodes?: { count: number; capacity: Record<string, string>; labels: Record<string, string>; taints: Taint[] };
 }
 
 export interface RunningServer {
@@ -70,6 +76,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   };
   registry = new GenericRegistry(store, {
     patchApplier: schemaPatchApplier,
+    fieldManager: schemaFieldManager,
     admission: [
       namespaceLifecycle(getNamespace),
       serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),
@@ -92,6 +99,14 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   bootstrapped = true;
   const controllerClient = inProcessClient(registry, index, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
   const controllers = await startControllerManager(controllerClient, index.all(), log);
+  let simulated: { stop(): Promise<void> } | undefined;
+  if (cfg.simulatedNodes?.count) {
+    const kubeletClient = inProcessClient(registry, index, { name: 'system:node:simulated', groups: ['system:nodes', 'system:authenticated'] });
+    simulated = startSimulatedNodes({
+      client: kubeletClient, ...cfg.simulatedNodes, podCidrBase: cfg.clusterCidr, log,
+      recorder: (host) => createEventRecorder(kubeletClient, { component: 'kubelet', host }, log),
+    });
+  }
   const host = cfg.bindAddress === '0.0.0.0' || cfg.bindAddress === '::' ? '127.0.0.1' : cfg.bindAddress;
   const url = `https://${host}:${address.port}`;
   writeKubeconfig(cfg.writeKubeconfig, adminKubeconfig(creds, url));
@@ -101,6 +116,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     url, store, registry, api,
     async stop() {
       storeOk = false;
+      await simulated?.stop();
       controllers.stop();
       compactor.stop();
       await api.close();
