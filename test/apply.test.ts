@@ -271,3 +271,19 @@ spec:
   const lr = JSON.parse(await s.k('get', 'limitrange', '-n', 'low-usage-limits', 'low-resource-range', '-o', 'json'));
   assert.equal(lr.spec.limits[0].defaultRequest.cpu, '500m');
 });
+
+test('server-side apply: migrate from client-side apply, conflicts name the manager, --force-conflicts wins', async () => {
+  const cm = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  color: ${value}\n`;
+  assert.equal(await s.k('apply', '-f', file('ssa1.yaml', cm('blue'))), 'configmap/ssa created\n');
+  assert.equal(await s.k('apply', '--server-side', '-f', file('ssa2.yaml', cm('green'))), 'configmap/ssa serverside-applied\n');
+  assert.equal(await s.k('get', 'cm', 'ssa', '-o', 'jsonpath={.data.color}'), 'green');
+  const managers = JSON.parse(await s.k('get', 'cm', 'ssa', '-o', 'json', '--show-managed-fields')).metadata.managedFields;
+  assert.ok(managers.some((m: { manager: string; operation: string }) => m.manager === 'kubectl' && m.operation === 'Apply'));
+
+  await s.k('patch', 'cm', 'ssa', '--type', 'merge', '-p', '{"data":{"color":"red"}}', '--field-manager', 'painter');
+  const conflict = await s.kubectl(['apply', '--server-side', '-f', file('ssa3.yaml', cm('green'))]);
+  assert.notEqual(conflict.code, 0);
+  assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "painter" using v1: \.data\.color/);
+  assert.equal(await s.k('apply', '--server-side', '--force-conflicts', '-f', file('ssa3.yaml', cm('green'))), 'configmap/ssa serverside-applied\n');
+  assert.equal(await s.k('get', 'cm', 'ssa', '-o', 'jsonpath={.data.color}'), 'green');
+});
