@@ -32,7 +32,7 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/cacerts']);
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const openapi = createOpenApi(opts.index);
@@ -56,6 +56,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (!user && !PUBLIC_PATHS.has(path) && !/^\/(healthz|livez|readyz)\//.test(path)) throw unauthorized();
 
     if (path === '/version') return sendJson(res, 200, versionInfo());
+    if (path === '/cacerts') {
+      // k3s's join endpoint: the CA bundle, byte for byte, so agents can check it against their token's pin.
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(opts.tls.ca) });
+      res.end(opts.tls.ca);
+      return;
+    }
     if (/^\/(healthz|livez|readyz)(\/|$)/.test(path)) return health(path, url.searchParams, res);
     if (path === '/api' || path === '/apis') return discoveryRoot(path === '/api', req, res);
     if (path.startsWith('/openapi/')) {

@@ -1,16 +1,24 @@
 // The `skiff` command: subcommands, flags (k3s's names), help text, process lifecycle.
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
+import type { Taint } from 'kubernetes-types/core/v1';
 import { startServer, type ServerConfig } from './server.ts';
-import { createLogger, type Level } from './log.ts';
+import { createLogger, type Level, type Logger } from './log.ts';
+import { isValidQuantity } from '../machinery/quantity.ts';
+import { isQualifiedName, isValidLabelValue } from '../machinery/validation.ts';
+import { CaMismatchError, joinCluster } from '../client/join.ts';
+import { httpClient } from '../client/http-client.ts';
+import { createEventRecorder } from '../client/event-recorder.ts';
+import { startSimulatedNodes } from '../agent/simulated-nodes.ts';
 
 const VERSION = '0.1.0';
+const DEFAULT_NODE_CAPACITY = 'cpu=8,memory=32Gi,pods=110,ephemeral-storage=100Gi';
 
 const MAIN_HELP = `skiff ${VERSION} - a Kubernetes-compatible cluster in one process
 
 Usage:
   skiff server [flags]   Run the API server, store and controllers (and an agent for this node)
-  skiff agent [flags]    Join another machine to a cluster as a node
+  skiff agent [flags]    Join a cluster as more nodes (for now: simulated ones, --simulate N)
   skiff --help           Show this help; "skiff <command> --help" shows a command's flags
   skiff --version        Print the version
 
@@ -39,21 +47,94 @@ Flags:
   --service-cidr CIDR         Service cluster IPs (default 10.43.0.0/16)
   --cluster-dns IP            Cluster DNS service address (default 10.43.0.10)
   --disable-agent             Do not run a node agent in the server process
+  --simulated-nodes N         Also run N simulated nodes (sim-node-0 ...): they register, keep
+                              their leases and run pods bound to them without running anything
+  --node-capacity LIST        Simulated nodes' capacity (default ${DEFAULT_NODE_CAPACITY})
+  --node-label KEY=VALUE      Label for the simulated nodes (repeatable)
+  --node-taint KEY[=VALUE]:EFFECT  Taint for the simulated nodes (repeatable)
   --log-level LEVEL           debug, info, warn or error (default info)
   -h, --help                  Show this help
 `;
 
-const AGENT_HELP = `Usage: skiff agent --server URL --token TOKEN [flags]
+const AGENT_HELP = `Usage: skiff agent --server URL --token TOKEN --simulate N [flags]
 
-Joins this machine to a cluster as a node. (The node agent arrives with a later release.)
+Joins a cluster as nodes. For now only simulated nodes (like kwok's): they register, keep their
+leases and run the pods bound to them without running anything. The agent checks the server's CA
+against the token's pin (K10<sha256>::...) before it trusts the server.
 
 Flags:
-  --server URL        The API server, e.g. https://10.0.0.1:6443
-  --token TOKEN       The join token from <data-dir>/server/token on the server
-  --data-dir DIR      Where the agent keeps its state (default /var/lib/skiff)
-  --node-name NAME    Name of this node (default: the host name)
-  -h, --help          Show this help
+  --server URL                The API server, e.g. https://10.0.0.1:6443
+  --token TOKEN               The join token from <data-dir>/server/token on the server
+  --simulate N                Run N simulated nodes
+  --node-name-prefix PREFIX   Simulated nodes are named PREFIX-0, PREFIX-1, ... (default sim-node)
+  --node-capacity LIST        Capacity of each node (default ${DEFAULT_NODE_CAPACITY})
+  --node-label KEY=VALUE      Label for the nodes (repeatable)
+  --node-taint KEY[=VALUE]:EFFECT  Taint for the nodes (repeatable)
+  --data-dir DIR              Where the agent keeps its state (default /var/lib/skiff)
+  --node-name NAME            Name of this node (default: the host name)
+  --log-level LEVEL           debug, info, warn or error (default info)
+  -h, --help                  Show this help
 `;
+
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+// Flags shared by every command that brings up (simulated) nodes.
+const NODE_OPTIONS = {
+  'node-capacity': { type: 'string' },
+  'node-label': { type: 'string', multiple: true, default: [] as string[] },
+  'node-taint': { type: 'string', multiple: true, default: [] as string[] },
+} as const;
+
+interface NodeSettings { capacity: Record<string, string>; labels: Record<string, string>; taints: Taint[] }
+
+/** --node-capacity over the defaults, --node-label and --node-taint; throws a message naming the bad flag. */
+function parseNodeSettings(capacity: string | undefined, labels: string[], taints: string[]): NodeSettings {
+  const settings: NodeSettings = { capacity: parsePairs(DEFAULT_NODE_CAPACITY, '--node-capacity'), labels: {}, taints: [] };
+  if (capacity !== undefined) {
+    for (const [name, q] of Object.entries(parsePairs(capacity, '--node-capacity'))) {
+      if (isQualifiedName(name).length) throw new Error(`invalid --node-capacity ${name}=${q}: ${isQualifiedName(name).join('; ')}`);
+      if (!isValidQuantity(q)) throw new Error(`invalid --node-capacity ${name}=${q}: not a quantity`);
+      settings.capacity[name] = q;
+    }
+  }
+  for (const label of labels) {
+    const [key, value] = splitOnce(label, '=', '--node-label');
+    const problems = [...isQualifiedName(key), ...isValidLabelValue(value)];
+    if (problems.length) throw new Error(`invalid --node-label ${label}: ${problems.join('; ')}`);
+    settings.labels[key] = value;
+  }
+  for (const taint of taints) {
+    const colon = taint.lastIndexOf(':');
+    const effect = colon < 0 ? '' : taint.slice(colon + 1);
+    if (!TAINT_EFFECTS.includes(effect)) throw new Error(`invalid --node-taint ${taint}: want KEY[=VALUE]:EFFECT with EFFECT one of ${TAINT_EFFECTS.join(', ')}`);
+    const [key, value] = taint.slice(0, colon).includes('=') ? splitOnce(taint.slice(0, colon), '=', '--node-taint') : [taint.slice(0, colon), ''];
+    const problems = [...isQualifiedName(key), ...isValidLabelValue(value)];
+    if (problems.length) throw new Error(`invalid --node-taint ${taint}: ${problems.join('; ')}`);
+    settings.taints.push(value ? { key, value, effect } : { key, effect });
+  }
+  return settings;
+}
+
+function parsePairs(list: string, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [k, v] = splitOnce(item, '=', flag);
+    out[k] = v;
+  }
+  return out;
+}
+
+function splitOnce(s: string, sep: string, flag: string): [string, string] {
+  const i = s.indexOf(sep);
+  if (i <= 0) throw new Error(`invalid ${flag} ${s}: want KEY${sep}VALUE`);
+  return [s.slice(0, i), s.slice(i + 1)];
+}
+
+function parseCount(value: string | undefined, flag: string, help: string): number {
+  const n = Number(value ?? 0);
+  if (!/^\d+$/.test(value ?? '0') || !Number.isSafeInteger(n)) fail(`invalid ${flag} ${value}: want a whole number`, help);
+  return n;
+}
 
 function fail(message: string, help: string): never {
   process.stderr.write(`skiff: ${message}\n\n${help}`);
@@ -78,6 +159,8 @@ async function runServer(args: string[]): Promise<void> {
         'service-cidr': { type: 'string', default: '10.43.0.0/16' },
         'cluster-dns': { type: 'string', default: '10.43.0.10' },
         'disable-agent': { type: 'boolean', default: false },
+        'simulated-nodes': { type: 'string', default: '0' },
+        ...NODE_OPTIONS,
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -91,12 +174,20 @@ async function runServer(args: string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --https-listen-port ${v['https-listen-port']}`, SERVER_HELP);
   const level = v['log-level'] as Level;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) fail(`invalid --log-level ${level}`, SERVER_HELP);
+  const simulatedCount = parseCount(v['simulated-nodes'], '--simulated-nodes', SERVER_HELP);
+  let nodeSettings: NodeSettings;
+  try {
+    nodeSettings = parseNodeSettings(v['node-capacity'], v['node-label'] as string[], v['node-taint'] as string[]);
+  } catch (err) {
+    fail((err as Error).message, SERVER_HELP);
+  }
   const log = createLogger(level, { component: 'server' });
   const cfg: ServerConfig = {
     dataDir: v['data-dir']!, httpsListenPort: port, bindAddress: v['bind-address']!,
     writeKubeconfig: v['write-kubeconfig']!, datastoreEndpoint: v['datastore-endpoint'], token: v.token,
     nodeName: v['node-name']!, clusterCidr: v['cluster-cidr']!, serviceCidr: v['service-cidr']!,
     clusterDns: v['cluster-dns']!, disableAgent: v['disable-agent']!, tlsSans: v['tls-san'] as string[],
+    simulatedNodes: simulatedCount > 0 ? { count: simulatedCount, ...nodeSettings } : undefined,
   };
   const server = await startServer(cfg, log);
   let stopping = false;
@@ -110,13 +201,96 @@ async function runServer(args: string[]): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+async function runAgent(args: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args, allowPositionals: false, strict: true,
+      options: {
+        server: { type: 'string' },
+        token: { type: 'string' },
+        simulate: { type: 'string' },
+        'node-name-prefix': { type: 'string', default: 'sim-node' },
+        ...NODE_OPTIONS,
+        'data-dir': { type: 'string', default: '/var/lib/skiff' },
+        'node-name': { type: 'string', default: hostname() },
+        'log-level': { type: 'string', default: 'info' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    fail((err as Error).message, AGENT_HELP);
+  }
+  const v = parsed.values;
+  if (v.help) { process.stdout.write(AGENT_HELP); return; }
+  if (v.simulate === undefined) fail('the real node agent is not available yet; use --simulate N to run simulated nodes', AGENT_HELP);
+  const count = parseCount(v.simulate, '--simulate', AGENT_HELP);
+  const prefix = v['node-name-prefix']!;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix)) fail(`invalid --node-name-prefix ${prefix}: want lower case letters, digits, '-' and '.'`, AGENT_HELP);
+  if (!v.server) fail('--server is required', AGENT_HELP);
+  if (!v.token) fail('--token is required', AGENT_HELP);
+  let server: URL;
+  try {
+    server = new URL(v.server);
+    if (server.protocol !== 'https:') throw new Error('not https');
+  } catch {
+    fail(`invalid --server ${v.server}: want https://HOST:PORT`, AGENT_HELP);
+  }
+  let nodeSettings: NodeSettings;
+  try {
+    nodeSettings = parseNodeSettings(v['node-capacity'], v['node-label'] as string[], v['node-taint'] as string[]);
+  } catch (err) {
+    fail((err as Error).message, AGENT_HELP);
+  }
+  const level = v['log-level'] as Level;
+  if (!['debug', 'info', 'warn', 'error'].includes(level)) fail(`invalid --log-level ${level}`, AGENT_HELP);
+  const log = createLogger(level, { component: 'agent' });
+  const token = v.token.trim();
+
+  let stopping = false;
+  let stopNodes: (() => Promise<void>) | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    (stopNodes?.() ?? Promise.resolve()).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const { ca } = await joinWithRetry(server.origin, token, log, () => stopping);
+  if (stopping) return;
+  const client = httpClient({ server: server.origin, ca, token, userAgent: `skiff-agent/${VERSION}` });
+  const nodes = startSimulatedNodes({
+    client, count, namePrefix: prefix, ...nodeSettings, log,
+    recorder: (host) => createEventRecorder(client, { component: 'kubelet', host }, log),
+  });
+  stopNodes = () => nodes.stop();
+  log.info('skiff agent is running', { server: server.origin, simulatedNodes: count, prefix });
+}
+
+/** Joins as k3s agents do: wait for the server to answer, but never trust a CA that fails the token's pin. */
+async function joinWithRetry(server: string, token: string, log: Logger, stopping: () => boolean): Promise<{ ca: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await joinCluster(server, token);
+    } catch (err) {
+      if (err instanceof CaMismatchError) {
+        log.error('refusing to join: the server is not the cluster the token belongs to', { error: err.message });
+        process.exit(1);
+      }
+      if (stopping()) return { ca: '' };
+      log.warn('waiting for the server to hand out its CA', { server, attempt, error: err instanceof Error ? err.message : String(err) });
+      await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
+    }
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'server': return runServer(rest);
-    case 'agent':
-      if (rest.includes('--help') || rest.includes('-h')) { process.stdout.write(AGENT_HELP); return; }
-      fail('the node agent is not available in this release', AGENT_HELP);
+    case 'agent': return runAgent(rest);
     case '--version': case 'version': process.stdout.write(`skiff version v${VERSION} (kubernetes v1.32.0)\n`); return;
     case undefined: case '--help': case '-h': case 'help': process.stdout.write(MAIN_HELP); return;
     default: fail(`unknown command "${command}"`, MAIN_HELP);

@@ -46,6 +46,11 @@ export interface ResourceClient<T extends KObject = KObject> {
   create(obj: T, opts?: WriteOptions): Promise<T>;
   update(obj: T, opts?: WriteOptions): Promise<T>;
   patch(name: string, type: PatchType, patch: unknown, opts?: WriteOptions): Promise<T>;
+  /**
+   * POSTs to a subresource that acts rather than stores (pods/binding, pods/eviction) and
+   * resolves with the server's answer (a Status).
+   */
+  createSubresource(name: string, subresource: 'binding' | 'eviction', body: KObject, opts?: { namespace?: string; dryRun?: boolean }): Promise<KObject>;
   /** Returns the object as it was left: gone (deleted: true) or marked for deletion. */
   delete(name: string, opts?: DeleteOptions & { namespace?: string }): Promise<{ object: T; deleted: boolean }>;
 }

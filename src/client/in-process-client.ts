@@ -5,6 +5,8 @@ import { ApiError } from '../machinery/errors.ts';
 import type { GenericRegistry } from '../apiserver/generic-registry.ts';
 import type { ResourceIndex } from '../apiserver/resource-index.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
+import { bindPod } from '../apiserver/subresources/pod-binding.ts';
+import { evictPod } from '../apiserver/subresources/pod-eviction.ts';
 import type { Client, ResourceClient } from './client.ts';
 
 export function inProcessClient(registry: GenericRegistry, index: ResourceIndex, user: UserInfo): Client {
@@ -29,6 +31,16 @@ export function inProcessClient(registry: GenericRegistry, index: ResourceIndex,
           return (await registry.update(def, namespace, name, obj, { ...opts, user })) as T;
         },
         patch: async (name, type, patch, opts = {}) => (await registry.patch(def, ns(opts.namespace), name, type, patch, { ...opts, user })) as T,
+        createSubresource: async (name, subresource, body, opts = {}) => {
+          if (!(def.group === '' && def.plural === 'pods')) {
+            throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${plural}/${subresource})`);
+          }
+          const namespace = ns(opts.namespace, body) ?? '';
+          const writeOpts = { dryRun: opts.dryRun, user, subresource };
+          return subresource === 'binding'
+            ? bindPod(registry, def, namespace, name, body, writeOpts)
+            : evictPod(registry, index, namespace, name, body, writeOpts);
+        },
         delete: async (name, opts = {}) => {
           const { namespace, ...options } = opts;
           const r = await registry.delete(def, ns(namespace), name, options, { user });

@@ -35,6 +35,11 @@ export class ApiError extends Error {
 }
 
 /** "pods" for the core group, "deployments.apps" otherwise, as upstream prints resources. */
+/** Status details name the group only when there is one, as upstream does. */
+function detailsOf(gr: Qualified, name?: string): Status['details'] {
+  return { ...(name ? { name } : {}), ...(gr.group ? { group: gr.group } : {}), kind: gr.resource };
+}
+
 export function qualifiedResource(gr: Qualified): string {
   return gr.group ? `${gr.resource}.${gr.group}` : gr.resource;
 }
@@ -44,18 +49,18 @@ function qualifiedKind(kind: string, group: string): string {
 
 export function notFound(gr: Qualified, name: string): ApiError {
   return new ApiError(404, 'NotFound', `${qualifiedResource(gr)} "${name}" not found`,
-    { name, group: gr.group, kind: gr.resource });
+    detailsOf(gr, name));
 }
 
 export function alreadyExists(gr: Qualified, name: string): ApiError {
   return new ApiError(409, 'AlreadyExists', `${qualifiedResource(gr)} "${name}" already exists`,
-    { name, group: gr.group, kind: gr.resource });
+    detailsOf(gr, name));
 }
 
 export function conflict(gr: Qualified, name: string, why: string): ApiError {
   return new ApiError(409, 'Conflict',
     `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`,
-    { name, group: gr.group, kind: gr.resource });
+    detailsOf(gr, name));
 }
 
 export const STALE_OBJECT =
@@ -76,7 +81,7 @@ export function badRequest(message: string): ApiError {
 export function forbidden(gr: Qualified, name: string, why: string): ApiError {
   const target = name ? `${qualifiedResource(gr)} "${name}"` : qualifiedResource(gr);
   return new ApiError(403, 'Forbidden', `${target} is forbidden: ${why}`,
-    { name: name || undefined, group: gr.group, kind: gr.resource });
+    detailsOf(gr, name));
 }
 
 export function unauthorized(): ApiError {
@@ -85,7 +90,7 @@ export function unauthorized(): ApiError {
 
 export function methodNotSupported(gr: Qualified, verb: string): ApiError {
   return new ApiError(405, 'MethodNotAllowed', `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`,
-    { group: gr.group, kind: gr.resource });
+    detailsOf(gr));
 }
 
 export function expired(message: string): ApiError {
