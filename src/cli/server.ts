@@ -23,6 +23,8 @@ import { schemaPatchApplier } from '../apiserver/patch-applier.ts';
 import { schemaFieldManager } from '../apiserver/field-manager.ts';
 import { inProcessClient } from '../client/in-process-client.ts';
 import { startControllerManager } from '../controllers/manager.ts';
+import { InformerFactory } from '../client/informer.ts';
+import { startScheduler } from '../scheduler/scheduler.ts';
 import { startSimulatedNodes } from '../agent/simulated-nodes.ts';
 import { createEventRecorder } from '../client/event-recorder.ts';
 import type { Taint } from 'kubernetes-types/core/v1';
@@ -98,7 +100,9 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   await bootstrapCluster(registry, index, { serviceCidr: cfg.serviceCidr, advertiseAddress: advertiseAddress(cfg.bindAddress), port: address.port }, log);
   bootstrapped = true;
   const controllerClient = inProcessClient(registry, index, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
-  const controllers = await startControllerManager(controllerClient, index.all(), log);
+  const informers = new InformerFactory((g, v, p) => controllerClient.resource(g, v, p));
+  const scheduler = startScheduler({ client: schedulerClient(registry, index), informers, log: log.with({ component: 'scheduler' }) });
+  const controllers = await startControllerManager(controllerClient, informers, index.all(), log);
   let simulated: { stop(): Promise<void> } | undefined;
   if (cfg.simulatedNodes?.count) {
     const kubeletClient = inProcessClient(registry, index, { name: 'system:node:simulated', groups: ['system:nodes', 'system:authenticated'] });
@@ -118,11 +122,17 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
       storeOk = false;
       await simulated?.stop();
       controllers.stop();
+      scheduler.stop();
+      informers.stop();
       compactor.stop();
       await api.close();
       await store.close();
     },
   };
+}
+
+function schedulerClient(registry: GenericRegistry, index: ResourceIndex) {
+  return inProcessClient(registry, index, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
 }
 
 /** The join token in its full (K10<ca pin>::server:<secret>) and bare forms, plus an operator-chosen --token. */

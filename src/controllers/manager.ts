@@ -3,7 +3,7 @@
 import type { ResourceDefinition } from '../api/types.ts';
 import type { Logger } from '../cli/log.ts';
 import type { Client } from '../client/client.ts';
-import { InformerFactory } from '../client/informer.ts';
+import type { InformerFactory } from '../client/informer.ts';
 import { startGarbageCollector } from './garbage-collector.ts';
 import { startNamespaceController } from './namespace-controller.ts';
 
@@ -11,8 +11,7 @@ export interface ControllerManager {
   stop(): void;
 }
 
-export async function startControllerManager(client: Client, resources: ResourceDefinition[], log: Logger): Promise<ControllerManager> {
-  const informers = new InformerFactory((g, v, p) => client.resource(g, v, p));
+export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger): Promise<ControllerManager> {
   const deps = { client, informers, resources, log: log.with({ component: 'controller-manager' }) };
   const controllers = [startGarbageCollector(deps), startNamespaceController(deps)];
   await informers.waitForSync();
@@ -20,7 +19,6 @@ export async function startControllerManager(client: Client, resources: Resource
   return {
     stop() {
       for (const c of controllers) c.stop();
-      informers.stop();
     },
   };
 }

@@ -16,6 +16,10 @@ export async function bindPod(registry: GenericRegistry, pods: ResourceDefinitio
   if (!node) throw invalid('Binding', '', name, [required('target.name')]);
   for (let attempt = 0; ; attempt++) {
     const pod = (await registry.get(pods, namespace, name)) as unknown as Pod;
+    const uid = binding.metadata?.uid;
+    if (uid && uid !== pod.metadata?.uid) {
+      throw conflict({ group: '', resource: 'pods' }, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid}`);
+    }
     if (pod.metadata?.deletionTimestamp) throw conflict({ group: '', resource: 'pods' }, name, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec?.nodeName) throw conflict({ group: '', resource: 'pods' }, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
     const updated = structuredClone(pod);
