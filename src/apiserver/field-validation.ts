@@ -10,7 +10,8 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { SchemaModel } from '../api/openapi/model.ts';
-import { compileSchema, pruneUnknownFields, FREE, LEAF, type FieldNode } from '../api/openapi/prune.ts';
+import { compileSchema, decodeTyped, FREE, LEAF, type FieldNode, type TypeProblem } from '../api/openapi/prune.ts';
+import { applyValidationMessage, jsonDecodeMessage, unstructuredDecodeMessage } from '../api/openapi/decode-errors.ts';
 import { formatJsonPath, walkJsonKeys } from '../machinery/json-duplicates.ts';
 import { ApiError, badRequest, invalid } from '../machinery/errors.ts';
 import { notSupported, type FieldError } from '../machinery/validation.ts';
@@ -39,7 +40,7 @@ export function parseFieldValidation(query: URLSearchParams, optionsKind: WriteO
 }
 
 export interface CheckFieldsOptions {
-  /** The decoded body; unknown fields are removed from it in place. */
+  /** The decoded body; it is decoded in place (unknown fields pruned, quantities canonical, nulls dropped). */
   body: unknown;
   /** The body as sent, for duplicate keys and document order (absent for protobuf bodies). */
   rawText?: string;
@@ -52,22 +53,26 @@ export interface CheckFieldsOptions {
 }
 
 /**
- * Checks a create or update body: always prunes unknown fields; under Strict any problem is the
- * 400 upstream answers; under Warn the problems are returned as warning texts.
+ * Checks a create or update body as upstream's decoding into the Go type does: a value of the
+ * wrong type is the 400 upstream answers under every directive; unknown fields are always pruned,
+ * and under Strict any of them (or a repeated key) is a 400 too; under Warn they are returned as
+ * warning texts.
  */
 export function checkFields(opts: CheckFieldsOptions): { warnings: string[] } {
   const { body, rawText, directive, model, rootType } = opts;
-  if (directive === 'Ignore') {
-    pruneUnknownFields(body, model, rootType);
-    return { warnings: [] };
-  }
-  const problems: string[] = [];
   const format = rawText === undefined ? undefined : opts.format ?? guessFormat(rawText);
+  // A YAML body reaches upstream's decoder as JSON written from a Go map: keys sorted.
+  const order = format === 'yaml' ? 'sorted' : 'object';
+  // Under Strict nothing is removed before we know the request goes on (then nothing needs to be).
+  const decoded = decodeTyped(body, model, rootType, { order, remove: directive !== 'Strict' });
+  if (decoded.problems.length) {
+    throw decodeError(body, rootType, jsonDecodeMessage(compileSchema(model, rootType), decoded.problems));
+  }
+  if (directive === 'Ignore') return { warnings: [] };
+  const problems: string[] = [];
   if (format === 'json') {
     // One typed decode of the text: unknown and duplicate fields in document order.
     problems.push(...strictJsonProblems(rawText!, compileSchema(model, rootType)));
-    if (problems.length && directive === 'Strict') throw strictDecodingError(body, rootType, problems);
-    pruneUnknownFields(body, model, rootType);
   } else {
     // YAML: duplicates from the YAML parser first, then the unknown fields of the Go map it
     // converts to, whose keys come out sorted.
@@ -75,12 +80,9 @@ export function checkFields(opts: CheckFieldsOptions): { warnings: string[] } {
       const lines = yamlDuplicateKeyLines(rawText!);
       if (lines.length) problems.push(yamlUnmarshalErrors(lines));
     }
-    // Under Strict nothing is removed before we know the request fails (then nothing needs to be).
-    const order = format === 'yaml' ? 'sorted' : 'object';
-    const unknown = pruneUnknownFields(body, model, rootType, { order, remove: directive !== 'Strict' });
-    problems.push(...capped(unknown.map(unknownField)));
-    if (problems.length && directive === 'Strict') throw strictDecodingError(body, rootType, problems);
+    problems.push(...capped(decoded.unknown.map(unknownField)));
   }
+  if (problems.length && directive === 'Strict') throw decodeError(body, rootType, `strict decoding error: ${problems.join(', ')}`);
   return { warnings: problems.flatMap(warningTexts) };
 }
 
@@ -90,9 +92,9 @@ export interface CheckPatchOptions {
   patchType: PatchKind;
   /** The patch body as sent. */
   patchText: string;
-  /** The decoded patch; a strategic merge patch's 422 prints it. */
+  /** The decoded patch; a strategic merge patch's 422 prints it, an apply error names its object. */
   patch: unknown;
-  /** The patched object, before it is validated and stored; unknown fields are removed in place. */
+  /** The patched object, before it is validated and stored; it is decoded in place. */
   result: unknown;
   directive: FieldValidation;
   model: SchemaModel;
@@ -101,37 +103,82 @@ export interface CheckPatchOptions {
 }
 
 /**
- * Checks a patch the way upstream's patch handler does for each type: problems in the patch
- * document itself (duplicate keys; for JSON patch also unknown operation fields) and unknown
- * fields in the patched result. Strict failures are 422s about `patch`; apply patches only have
- * their YAML checked for duplicate keys (unknown fields there are the apply machinery's error).
+ * Checks a patch the way upstream's patch handler does for each type. The patched object is
+ * decoded into the Go type: a value of the wrong type fails under every directive, with the
+ * message of the decoder that patch type goes through (a 422 about `patch` for JSON, merge and
+ * strategic merge patches; for apply, the 500 of structured-merge-diff or of the conversion after
+ * it). Then problems in the patch document itself (duplicate keys; for JSON patch also unknown
+ * operation fields) and unknown fields in the patched result: Strict failures are 422s about
+ * `patch`; apply patches only have their YAML checked for duplicate keys (unknown fields there
+ * are the apply machinery's error).
  */
 export function checkPatchedFields(opts: CheckPatchOptions): { warnings: string[] } {
   const { patchType, patchText, directive, model, rootType, result } = opts;
-  if (directive === 'Ignore') {
-    pruneUnknownFields(result, model, rootType);
-    return { warnings: [] };
-  }
-  if (patchType === 'apply') {
-    pruneUnknownFields(result, model, rootType);
-    const lines = yamlDuplicateKeyLines(patchText);
-    if (!lines.length) return { warnings: [] };
-    if (directive === 'Strict') {
-      throw badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(lines)}`);
+  if (patchType === 'apply') return checkApplied(opts);
+  // The 422 prints the object as patched, so what the decode changes must be undone first.
+  const decoded = decodeTyped(result, model, rootType, { order: 'sorted', remove: directive !== 'Strict', undoable: true });
+  if (decoded.problems.length) {
+    // Strategic merge patches are decoded from the merged map by the unstructured converter,
+    // the others from the patched JSON.
+    const detail = patchType === 'strategic'
+      ? unstructuredDecodeMessage(decoded.problems)
+      : jsonDecodeMessage(compileSchema(model, rootType), decoded.problems);
+    if (detail !== undefined) {
+      decoded.undo();
+      throw invalidPatch(shownPatch(opts), detail);
     }
-    return { warnings: lines };
   }
+  if (directive === 'Ignore') return { warnings: [] };
   const problems = patchType === 'json'
     ? strictJsonProblems(patchText, JSON_PATCH_OPERATIONS).map((p) => `json patch ${p}`)
     : strictJsonProblems(patchText, FREE);
-  const unknown = pruneUnknownFields(result, model, rootType, { order: 'sorted', remove: directive !== 'Strict' });
-  problems.push(...capped(unknown.map(unknownField)));
+  problems.push(...capped(decoded.unknown.map(unknownField)));
   if (!problems.length) return { warnings: [] };
   if (directive === 'Warn') return { warnings: problems.flatMap(warningTexts) };
-  // Upstream shows what it failed to decode: the patched object for JSON and merge patches, the
-  // patch map (Go's %+v) for strategic merge patches.
-  const shown = patchType === 'strategic' ? goValue(opts.patch) : JSON.stringify(result);
-  throw invalidPatch(shown, `strict decoding error: ${problems.join(', ')}`);
+  decoded.undo();
+  throw invalidPatch(shownPatch(opts), `strict decoding error: ${problems.join(', ')}`);
+}
+
+/**
+ * Upstream shows what it failed to decode: the patched object for JSON and merge patches, the
+ * patch map (Go's %+v) for strategic merge patches.
+ */
+function shownPatch(opts: CheckPatchOptions): string {
+  return opts.patchType === 'strategic' ? goValue(opts.patch) : JSON.stringify(opts.result);
+}
+
+/** Server-side apply: typed checks of the applied object, then its YAML's repeated keys. */
+function checkApplied(opts: CheckPatchOptions): { warnings: string[] } {
+  const { patchText, directive, model, rootType, result } = opts;
+  const decoded = decodeTyped(result, model, rootType, { order: 'sorted' });
+  if (decoded.problems.length) {
+    const err = applyDecodeError(opts, decoded.problems);
+    if (err) throw err;
+  }
+  if (directive === 'Ignore') return { warnings: [] };
+  const lines = yamlDuplicateKeyLines(patchText);
+  if (!lines.length) return { warnings: [] };
+  if (directive === 'Strict') {
+    throw badRequest(`error strict decoding YAML: error converting YAML to JSON: ${yamlUnmarshalErrors(lines)}`);
+  }
+  return { warnings: lines };
+}
+
+/**
+ * Upstream's field manager fails an apply whose configuration structured-merge-diff refuses, and
+ * an applied object the converter cannot turn into the Go type; neither is an API error, so the
+ * answer is a 500 without a reason, naming the configuration's object.
+ */
+function applyDecodeError(opts: CheckPatchOptions, problems: TypeProblem[]): ApiError | undefined {
+  const applied = (opts.patch && typeof opts.patch === 'object' ? opts.patch : {}) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
+  const apiVersion = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
+  const gvk = `${apiVersion.includes('/') ? apiVersion : `/${apiVersion}`}, Kind=${typeof applied.kind === 'string' ? applied.kind : ''}`;
+  const where = `${String(applied.metadata?.namespace ?? '')}/${String(applied.metadata?.name ?? '')}; ${gvk}`;
+  const invalid = applyValidationMessage(opts.model, opts.rootType, opts.result, problems);
+  if (invalid !== undefined) return new ApiError(500, '', `failed to create typed patch object (${where}): ${invalid}`);
+  const unconvertible = unstructuredDecodeMessage(problems);
+  if (unconvertible !== undefined) return new ApiError(500, '', `failed to convert new object (${where}) to proper version: ${unconvertible}`);
+  return undefined;
 }
 
 // ---- strict decoding of JSON text -----------------------------------------------------------
@@ -142,7 +189,7 @@ const MAX_STRICT_ERRORS = 100;
 /** A JSON patch document as upstream strictly decodes it: a list of {op, path, from, value}. */
 const JSON_PATCH_OPERATIONS: FieldNode = {
   kind: 'list',
-  items: { kind: 'struct', fields: new Map<string, FieldNode>([['op', LEAF], ['path', LEAF], ['from', LEAF], ['value', FREE]]), rest: undefined },
+  items: { kind: 'struct', name: 'jsonPatchOp', fields: new Map<string, FieldNode>([['op', LEAF], ['path', LEAF], ['from', LEAF], ['value', FREE]]), rest: undefined },
 };
 
 /**
@@ -183,9 +230,9 @@ function strictJsonProblems(text: string, root: FieldNode): string[] {
   return out;
 }
 
-/** Leaves and opaque values are decoded whole (or by their own decoder): nothing to walk. */
+/** Scalars and opaque values are decoded whole (or by their own decoder): nothing to walk. */
 function enterable(node: FieldNode): FieldNode | undefined {
-  return node.kind === 'leaf' || node.kind === 'opaque' ? undefined : node;
+  return node.kind === 'leaf' || node.kind === 'quantity' || node.kind === 'opaque' ? undefined : node;
 }
 
 function unknownField(path: string): string {
@@ -249,8 +296,11 @@ function warningTexts(problem: string): string[] {
 
 // ---- errors ---------------------------------------------------------------------------------
 
-/** `Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: ...` */
-function strictDecodingError(body: unknown, rootType: string, problems: string[]): ApiError {
+/**
+ * The 400 for a body upstream could not decode into its Go type:
+ * `Deployment in version "v1" cannot be handled as a Deployment: <detail>`.
+ */
+function decodeError(body: unknown, rootType: string, detail: string): ApiError {
   const parts = rootType.split('.');
   const objKind = parts[parts.length - 1];
   const defaultVersion = parts[parts.length - 2] ?? '';
@@ -261,7 +311,7 @@ function strictDecodingError(body: unknown, rootType: string, problems: string[]
     const slash = b.apiVersion.lastIndexOf('/');
     version = slash < 0 ? b.apiVersion : b.apiVersion.slice(slash + 1);
   }
-  return badRequest(`${kind} in version ${goQuote(version)} cannot be handled as a ${objKind}: strict decoding error: ${problems.join(', ')}`);
+  return badRequest(`${kind} in version ${goQuote(version)} cannot be handled as a ${objKind}: ${detail}`);
 }
 
 /** Upstream's NewInvalid with an empty kind and name over one `patch` field error. */

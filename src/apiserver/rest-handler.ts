@@ -175,7 +175,7 @@ function rootTypeOf(def: ResourceDefinition, sub: string | undefined): string {
   return sub === 'scale' ? 'io.k8s.api.autoscaling.v1.Scale' : definitionName(def.group, def.version, def.kind);
 }
 
-/** fieldValidation for create and update bodies: prunes unknown fields, fails (Strict) or warns (Warn). */
+/** Decodes a create or update body as upstream's typed decoding does (types, quantities, nulls, unknown fields): fails (Strict) or warns (Warn) on unknown fields. */
 function checkedBody(read: ReadObject, def: ResourceDefinition, sub: string | undefined, directive: FieldValidation, res: ServerResponse): KObject {
   const { warnings } = checkFields({ body: read.object, rawText: read.rawText, format: read.format, directive, model: loadSchemaModel(), rootType: rootTypeOf(def, sub) });
   if (warnings.length) res.setHeader('Warning', warningHeaderValues(warnings));

@@ -846,7 +846,7 @@ function typedObjectError(opts: ApplyPatchOptions, err: Error): ApiError {
   const [group, version] = opts.apiVersion.includes('/') ? opts.apiVersion.split('/') : ['', opts.apiVersion];
   const kind = typeof (opts.applied as Obj).kind === 'string' ? (opts.applied as Obj).kind : '';
   const where = `${meta.namespace ?? ''}/${meta.name ?? ''}; ${group}/${version}, Kind=${kind}`;
-  return new ApiError(500, 'InternalError', `failed to create typed patch object (${where}): ${err.message}`);
+  return new ApiError(500, '', `failed to create typed patch object (${where}): ${err.message}`);
 }
 
 // ---- helpers for the HTTP layer ---------------------------------------------------------------
