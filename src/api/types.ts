@@ -56,6 +56,8 @@ export interface ResourceDefinition<T extends KObject = any> {
   verbs?: Verb[];
   /** Has a /status subresource: writes to the main resource keep the stored status, /status writes change only status. */
   statusSubresource?: boolean;
+  /** A /status write may also change metadata.annotations (upstream's Deployment status strategy). */
+  statusWritesAnnotations?: boolean;
   /** Has a /scale subresource (autoscaling/v1 Scale). */
   scale?: ScaleSubresource;
   /** metadata.generation starts at 1 and is bumped whenever anything outside metadata and status changes. */

@@ -212,7 +212,8 @@ export class GenericRegistry {
     } else {
       delete meta.namespace;
     }
-    if (!meta.name && meta.generateName) meta.name = meta.generateName + randomNameSuffix();
+    // As upstream: the base is cut to 58 characters so the generated name fits in 63.
+    if (!meta.name && meta.generateName) meta.name = meta.generateName.slice(0, 58) + randomNameSuffix();
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.now());
     delete meta.resourceVersion;
@@ -345,8 +346,10 @@ export class GenericRegistry {
     } else if (sub === 'status') {
       // A /status write changes status only; everything else stays as stored.
       const status = obj.status;
+      const annotations = obj.metadata?.annotations;
       obj = deepClone(old);
       if (status === undefined) delete obj.status; else obj.status = status;
+      if (def.statusWritesAnnotations) obj.metadata!.annotations = annotations;
     } else if (def.statusSubresource) {
       if (old.status === undefined) delete obj.status; else obj.status = deepClone(old.status);
     }
@@ -371,7 +374,7 @@ export class GenericRegistry {
     if (!opts.managedFieldsDone) this.recordManagedFields(def, old, obj, opts);
     if (def.generation) {
       meta.generation = oldMeta.generation ?? 1;
-      if (!jsonEqual(specOf(obj), specOf(old)) || def.bumpsGeneration?.(obj, old)) meta.generation += 1;
+      if (!jsonEqual(specOf(obj), specOf(old)) || (!sub && def.bumpsGeneration?.(obj, old))) meta.generation += 1;
     } else {
       delete meta.generation;
     }

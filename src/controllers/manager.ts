@@ -6,6 +6,9 @@ import type { Client } from '../client/client.ts';
 import type { InformerFactory } from '../client/informer.ts';
 import { startGarbageCollector } from './garbage-collector.ts';
 import { startNamespaceController } from './namespace-controller.ts';
+import { startReplicaSetController } from './replicaset-controller.ts';
+import { startDeploymentController } from './deployment-controller.ts';
+import { createEventRecorder } from '../client/event-recorder.ts';
 
 export interface ControllerManager {
   stop(): void;
@@ -13,9 +16,15 @@ export interface ControllerManager {
 
 export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger): Promise<ControllerManager> {
   const deps = { client, informers, resources, log: log.with({ component: 'controller-manager' }) };
-  const controllers = [startGarbageCollector(deps), startNamespaceController(deps)];
+  const recorder = (component: string) => createEventRecorder(client, { component }, deps.log);
+  const controllers = [
+    startGarbageCollector(deps),
+    startNamespaceController(deps),
+    startReplicaSetController({ ...deps, recorder: recorder('replicaset-controller') }),
+    startDeploymentController({ ...deps, recorder: recorder('deployment-controller') }),
+  ];
   await informers.waitForSync();
-  log.info('controllers started', { controllers: ['garbage-collector', 'namespace'] });
+  log.info('controllers started', { controllers: ['garbage-collector', 'namespace', 'replicaset', 'deployment'] });
   return {
     stop() {
       for (const c of controllers) c.stop();

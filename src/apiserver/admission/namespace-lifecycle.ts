@@ -21,7 +21,9 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KObje
         throw new ApiError(404, 'NotFound', err.message, err.details);
       }
       if (ns.metadata?.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
-        throw forbidden(gr, a.name, `unable to create new content in namespace ${a.namespace} because it is being terminated`);
+        const why = `unable to create new content in namespace ${a.namespace} because it is being terminated`;
+        const err = forbidden(gr, a.name, why);
+        throw new ApiError(403, 'Forbidden', err.message, { ...err.details, causes: [{ reason: 'NamespaceTerminating', message: why, field: 'metadata.namespace' }] });
       }
     },
   };

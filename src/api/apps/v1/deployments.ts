@@ -85,6 +85,7 @@ export const deployments: ResourceDefinition<Deployment & KObject> = {
   shortNames: ['deploy'],
   categories: ['all'],
   statusSubresource: true,
+  statusWritesAnnotations: true,
   scale: { specReplicasPath: 'spec.replicas', statusReplicasPath: 'status.replicas', labelSelectorPath: 'spec.selector' },
   generation: true,
   // Upstream bumps a Deployment's generation when its annotations change too (e.g. rollout pause markers).
