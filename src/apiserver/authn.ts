@@ -29,8 +29,22 @@ export function staticTokens(entries: Array<{ token: string; user: UserInfo }>):
   };
 }
 
+/** The client certificate's user, read once per TLS connection (keep-alive connections carry many requests). */
+const certUsers = new WeakMap<TLSSocket, UserInfo | null>();
+
 export function authenticate(req: IncomingMessage, tokens: TokenAuthenticator[]): UserInfo | undefined {
   const socket = req.socket as TLSSocket;
+  const cached = certUsers.get(socket);
+  if (cached) return cached;
+  if (cached === undefined) {
+    const user = certificateUser(socket);
+    certUsers.set(socket, user ?? null);
+    if (user) return user;
+  }
+  return bearerUser(req, tokens);
+}
+
+function certificateUser(socket: TLSSocket): UserInfo | undefined {
   if (socket.authorized) {
     const cert = socket.getPeerCertificate();
     const subject = cert?.subject as unknown as Record<string, string | string[]> | undefined;
@@ -39,6 +53,10 @@ export function authenticate(req: IncomingMessage, tokens: TokenAuthenticator[])
       return { name: String(subject.CN), groups: [...(Array.isArray(o) ? o : o ? [o] : []), 'system:authenticated'] };
     }
   }
+  return undefined;
+}
+
+function bearerUser(req: IncomingMessage, tokens: TokenAuthenticator[]): UserInfo | undefined {
   const header = req.headers.authorization;
   if (header && /^bearer /i.test(header)) {
     const token = header.slice(7).trim();

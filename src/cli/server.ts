@@ -12,7 +12,6 @@ import { staticTokens } from '../apiserver/authn.ts';
 import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
 import { serviceAllocation } from '../apiserver/admission/service-allocation.ts';
 import { openSqliteStore } from '../storage/sqlite-store.ts';
-import { openEtcdStore } from '../storage/etcd-store.ts';
 import { startCompactor } from '../storage/compactor.ts';
 import type { Store } from '../storage/store.ts';
 import { defaultServingSans, ensureServerCredentials } from './pki.ts';
@@ -62,8 +61,9 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   if (cfg.bindAddress !== '0.0.0.0' && !sans.ips.includes(cfg.bindAddress)) sans.ips.push(cfg.bindAddress);
   const creds = await ensureServerCredentials(cfg.dataDir, sans, (msg, fields) => log.info(msg, fields as Record<string, unknown>));
 
+  // The etcd client (gRPC) is large: load it only when it is used.
   const store = cfg.datastoreEndpoint
-    ? await openEtcdStore(cfg.datastoreEndpoint.split(',').map((e) => e.trim()))
+    ? await (await import('../storage/etcd-store.ts')).openEtcdStore(cfg.datastoreEndpoint.split(',').map((e) => e.trim()))
     : openSqliteStore(join(cfg.dataDir, 'server', 'db', 'state.db'));
   log.info('datastore opened', { backend: cfg.datastoreEndpoint ? 'etcd' : 'sqlite', revision: await store.currentRevision() });
   const compactor = startCompactor(store, { log: (msg, fields) => log.info(msg, fields as Record<string, unknown>) });

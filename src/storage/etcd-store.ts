@@ -3,6 +3,7 @@
 // etcd watch with prev_kv. The raw gRPC clients of the etcd3 package are used (not its builders)
 // so every request says exactly what it does.
 
+import { noop } from 'cockatiel';
 import {
   Etcd3,
   type ICompare,
@@ -33,6 +34,11 @@ export async function openEtcdStore(endpoints: string[]): Promise<Store> {
   const client = new Etcd3({
     hosts: endpoints,
     dialTimeout: 5000,
+    // Like Go's etcd client: no practical limit on a response (a list of 10,000 objects is > 4 MiB).
+    grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    // No client-side retries (a retried create could report KeyExists for its own write) and no
+    // circuit breaker (one failed request must not fail every other request for seconds).
+    faultHandling: { host: () => noop, global: noop },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_TIMEOUT_MS }),
   });
   let closed = false;
