@@ -115,3 +115,59 @@ test('deleting the Deployment removes everything it owned; deleting a namespace 
   await s.k('delete', 'namespace', 'shop', '--timeout=60s');
   assert.equal((await s.kubectl(['get', 'namespace', 'shop'])).code, 1);
 });
+
+test('seed 004 Lab 4.2: a LimitRange gives kubectl run its defaults; a Deployment with its own limits keeps them', async () => {
+  await s.k('create', 'namespace', 'low-usage-limits');
+  const limits = `apiVersion: v1
+kind: LimitRange
+metadata:
+  name: low-resource-range
+spec:
+  limits:
+  - default:
+      cpu: 1
+      memory: 500Mi
+    defaultRequest:
+      cpu: 0.5
+      memory: 100Mi
+    type: Container
+`;
+  await s.kubectl(['apply', '-f', '-', '-n', 'low-usage-limits'], { input: limits });
+  assert.match(await s.k('get', 'LimitRange', '--all-namespaces'), /^low-usage-limits\s+low-resource-range\s+\d{4}-/m);
+  await s.k('run', 'limited-hog', '--image', 'vish/stress', '-n', 'low-usage-limits');
+  const pod = JSON.parse(await s.k('get', 'pod', 'limited-hog', '-n', 'low-usage-limits', '-o', 'json'));
+  assert.deepEqual(pod.spec.containers[0].resources, { limits: { cpu: '1', memory: '500Mi' }, requests: { cpu: '500m', memory: '100Mi' } });
+  assert.equal(pod.metadata.annotations['kubernetes.io/limit-ranger'], 'LimitRanger plugin set: cpu, memory request for container limited-hog; cpu, memory limit for container limited-hog');
+
+  const hog = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hog
+  namespace: low-usage-limits
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: hog
+  template:
+    metadata:
+      labels:
+        app: hog
+    spec:
+      containers:
+      - name: stress
+        image: vish/stress
+        resources:
+          limits:
+            cpu: "1"
+            memory: "4Gi"
+          requests:
+            cpu: "0.5"
+            memory: "2500Mi"
+        args: ["-cpus", "2", "-mem-total", "950Mi", "-mem-alloc-size", "100Mi", "-mem-alloc-sleep", "1s"]
+`;
+  await s.kubectl(['apply', '-f', '-'], { input: hog });
+  await until('the hog pod', async () => (await s.k('get', 'pods', '-n', 'low-usage-limits', '-l', 'app=hog', '-o', 'name')).trim() !== '');
+  const hogPod = JSON.parse(await s.k('get', 'pods', '-n', 'low-usage-limits', '-l', 'app=hog', '-o', 'json')).items[0];
+  assert.deepEqual(hogPod.spec.containers[0].resources, { limits: { cpu: '1', memory: '4Gi' }, requests: { cpu: '500m', memory: '2500Mi' } });
+});

@@ -167,6 +167,8 @@ export class GenericRegistry {
   async create(def: ResourceDefinition, namespace: string | undefined, body: KObject, opts: WriteOptions = {}): Promise<KObject> {
     requireVerb(def, 'create');
     const obj = this.prepareCreate(def, namespace, body);
+    // As upstream: defaults come with decoding, then mutating admission, then the strategy.
+    def.defaults?.(obj);
     const attrs = this.attrs('CREATE', def, namespace, obj, undefined, opts);
     await runAdmit(this.admission, attrs);
     def.defaults?.(obj);
@@ -366,6 +368,7 @@ export class GenericRegistry {
     delete (meta as { selfLink?: string }).selfLink;
     if (meta.generateName === undefined && oldMeta.generateName) meta.generateName = oldMeta.generateName;
 
+    def.defaults?.(obj);
     const attrs = this.attrs('UPDATE', def, namespace, obj, old, opts);
     await runAdmit(this.admission, attrs);
     def.defaults?.(obj);

@@ -3,7 +3,11 @@
 import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import type { KObject } from '../api/types.ts';
+import type { KObject, ResourceDefinition } from '../api/types.ts';
+import { ApiError } from '../machinery/errors.ts';
+import { limitRanger } from '../apiserver/admission/limit-ranger.ts';
+import { priority } from '../apiserver/admission/priority.ts';
+import { resourceQuota } from '../apiserver/admission/resource-quota.ts';
 import { allResources } from '../api/all.ts';
 import { ResourceIndex } from '../apiserver/resource-index.ts';
 import { GenericRegistry } from '../apiserver/generic-registry.ts';
@@ -76,12 +80,26 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const getNamespace = async (name: string): Promise<KObject | undefined> => {
     try { return await registry.get(namespacesDef, undefined, name); } catch { return undefined; }
   };
+  const lookup = (group: string, plural: string) => index.lookup(group, 'v1', plural)!;
+  const limitRangesDef = lookup('', 'limitranges');
+  const quotasDef = lookup('', 'resourcequotas');
+  const priorityClassesDef = lookup('scheduling.k8s.io', 'priorityclasses');
   registry = new GenericRegistry(store, {
     patchApplier: schemaPatchApplier,
     fieldManager: schemaFieldManager,
+    // In upstream's order: NamespaceLifecycle, LimitRanger, Priority, DefaultTolerationSeconds, ..., ResourceQuota last.
     admission: [
       namespaceLifecycle(getNamespace),
+      limitRanger(async (namespace) => (await registry.list(limitRangesDef, { namespace })).items),
+      priority({
+        getPriorityClass: (name) => getIfExists(registry, priorityClassesDef, name),
+        listPriorityClasses: async () => (await registry.list(priorityClassesDef, {})).items,
+      }),
       serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),
+      resourceQuota({
+        listQuotas: async (namespace) => (await registry.list(quotasDef, { namespace })).items,
+        updateQuotaStatus: (q) => registry.update(quotasDef, q.metadata!.namespace, q.metadata!.name!, q, { subresource: 'status' }),
+      }),
     ],
   });
 
@@ -133,6 +151,16 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
 
 function schedulerClient(registry: GenericRegistry, index: ResourceIndex) {
   return inProcessClient(registry, index, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
+}
+
+/** The object, or undefined when it does not exist (other errors propagate). */
+async function getIfExists(registry: GenericRegistry, def: ResourceDefinition, name: string): Promise<KObject | undefined> {
+  try {
+    return await registry.get(def, undefined, name);
+  } catch (err) {
+    if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
+    throw err;
+  }
 }
 
 /** The join token in its full (K10<ca pin>::server:<secret>) and bare forms, plus an operator-chosen --token. */

@@ -9,6 +9,7 @@ import { startNamespaceController } from './namespace-controller.ts';
 import { startReplicaSetController } from './replicaset-controller.ts';
 import { startDeploymentController } from './deployment-controller.ts';
 import { createEventRecorder } from '../client/event-recorder.ts';
+import { startResourceQuotaController } from './resource-quota-controller.ts';
 
 export interface ControllerManager {
   stop(): void;
@@ -22,9 +23,10 @@ export async function startControllerManager(client: Client, informers: Informer
     startNamespaceController(deps),
     startReplicaSetController({ ...deps, recorder: recorder('replicaset-controller') }),
     startDeploymentController({ ...deps, recorder: recorder('deployment-controller') }),
+    startResourceQuotaController(deps),
   ];
   await informers.waitForSync();
-  log.info('controllers started', { controllers: ['garbage-collector', 'namespace', 'replicaset', 'deployment'] });
+  log.info('controllers started', { controllers: ['garbage-collector', 'namespace', 'replicaset', 'deployment', 'resourcequota'] });
   return {
     stop() {
       for (const c of controllers) c.stop();
