@@ -28,6 +28,8 @@ import { inProcessClient } from '../client/in-process-client.ts';
 import { startControllerManager } from '../controllers/manager.ts';
 import { InformerFactory } from '../client/informer.ts';
 import { startScheduler } from '../scheduler/scheduler.ts';
+import { runWithLeaderElection } from '../controllers/leader-election.ts';
+import { randomUUID } from 'node:crypto';
 import { startSimulatedNodes } from '../agent/simulated-nodes.ts';
 import { createEventRecorder } from '../client/event-recorder.ts';
 import type { Taint } from 'kubernetes-types/core/v1';
@@ -119,8 +121,16 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   bootstrapped = true;
   const controllerClient = inProcessClient(registry, index, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
   const informers = new InformerFactory((g, v, p) => controllerClient.resource(g, v, p));
-  const scheduler = startScheduler({ client: schedulerClient(registry, index), informers, log: log.with({ component: 'scheduler' }) });
-  const controllers = await startControllerManager(controllerClient, informers, index.all(), log);
+  // Controllers and scheduler run where they hold their Lease, so several servers share one cluster.
+  const identity = `${cfg.nodeName}_${randomUUID()}`;
+  const schedulerLease = runWithLeaderElection({
+    client: controllerClient, name: 'kube-scheduler', namespace: 'kube-system', identity, log,
+    onStartedLeading: () => startScheduler({ client: schedulerClient(registry, index), informers, log: log.with({ component: 'scheduler' }) }),
+  });
+  const controllersLease = runWithLeaderElection({
+    client: controllerClient, name: 'kube-controller-manager', namespace: 'kube-system', identity, log,
+    onStartedLeading: () => startControllerManager(controllerClient, informers, index.all(), log, creds.caCert),
+  });
   let simulated: { stop(): Promise<void> } | undefined;
   if (cfg.simulatedNodes?.count) {
     const kubeletClient = inProcessClient(registry, index, { name: 'system:node:simulated', groups: ['system:nodes', 'system:authenticated'] });
@@ -139,8 +149,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     async stop() {
       storeOk = false;
       await simulated?.stop();
-      controllers.stop();
-      scheduler.stop();
+      await Promise.all([controllersLease.stop(), schedulerLease.stop()]);
       informers.stop();
       compactor.stop();
       await api.close();

@@ -10,12 +10,16 @@ import { startReplicaSetController } from './replicaset-controller.ts';
 import { startDeploymentController } from './deployment-controller.ts';
 import { createEventRecorder } from '../client/event-recorder.ts';
 import { startResourceQuotaController } from './resource-quota-controller.ts';
+import { startEndpointsController } from './endpoints-controller.ts';
+import { startEndpointSliceController } from './endpointslice-controller.ts';
+import { startServiceAccountController } from './serviceaccount-controller.ts';
+import { startRootCAController } from './root-ca-controller.ts';
 
 export interface ControllerManager {
   stop(): void;
 }
 
-export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger): Promise<ControllerManager> {
+export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger, caCert: string): Promise<ControllerManager> {
   const deps = { client, informers, resources, log: log.with({ component: 'controller-manager' }) };
   const recorder = (component: string) => createEventRecorder(client, { component }, deps.log);
   const controllers = [
@@ -24,9 +28,13 @@ export async function startControllerManager(client: Client, informers: Informer
     startReplicaSetController({ ...deps, recorder: recorder('replicaset-controller') }),
     startDeploymentController({ ...deps, recorder: recorder('deployment-controller') }),
     startResourceQuotaController(deps),
+    startEndpointsController({ ...deps, recorder: recorder('endpoint-controller') }),
+    startEndpointSliceController(deps),
+    startServiceAccountController(deps),
+    startRootCAController({ ...deps, caCert }),
   ];
   await informers.waitForSync();
-  log.info('controllers started', { controllers: ['garbage-collector', 'namespace', 'replicaset', 'deployment', 'resourcequota'] });
+  log.info('controllers started', { count: controllers.length });
   return {
     stop() {
       for (const c of controllers) c.stop();
