@@ -52,6 +52,13 @@ Flags:
   --node-capacity LIST        Simulated nodes' capacity (default ${DEFAULT_NODE_CAPACITY})
   --node-label KEY=VALUE      Label for the simulated nodes (repeatable)
   --node-taint KEY[=VALUE]:EFFECT  Taint for the simulated nodes (repeatable)
+  --node-monitor-grace-period DURATION
+                              How long a node may stop renewing its Lease before it is marked
+                              NotReady (Unknown) and tainted unreachable (default 50s, upstream 1.32's)
+  --default-not-ready-toleration-seconds N
+  --default-unreachable-toleration-seconds N
+                              Tolerations added to every pod for those taints: how long its pods
+                              stay on a failed node before they are evicted (default 300)
   --log-level LEVEL           debug, info, warn or error (default info)
   -h, --help                  Show this help
 `;
@@ -160,6 +167,9 @@ async function runServer(args: string[]): Promise<void> {
         'cluster-dns': { type: 'string', default: '10.43.0.10' },
         'disable-agent': { type: 'boolean', default: false },
         'simulated-nodes': { type: 'string', default: '0' },
+        'node-monitor-grace-period': { type: 'string', default: '50s' },
+        'default-not-ready-toleration-seconds': { type: 'string', default: '300' },
+        'default-unreachable-toleration-seconds': { type: 'string', default: '300' },
         ...NODE_OPTIONS,
         'log-level': { type: 'string', default: 'info' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -181,8 +191,14 @@ async function runServer(args: string[]): Promise<void> {
   } catch (err) {
     fail((err as Error).message, SERVER_HELP);
   }
+  const graceSeconds = parseSeconds(v['node-monitor-grace-period']!);
+  if (graceSeconds === undefined || graceSeconds <= 0) fail(`invalid --node-monitor-grace-period ${v['node-monitor-grace-period']}`, SERVER_HELP);
+  const notReadySeconds = parseCount(v['default-not-ready-toleration-seconds'], '--default-not-ready-toleration-seconds', SERVER_HELP);
+  const unreachableSeconds = parseCount(v['default-unreachable-toleration-seconds'], '--default-unreachable-toleration-seconds', SERVER_HELP);
   const log = createLogger(level, { component: 'server' });
   const cfg: ServerConfig = {
+    nodeMonitorGracePeriodMs: graceSeconds * 1000,
+    defaultTolerationSeconds: { notReady: notReadySeconds, unreachable: unreachableSeconds },
     dataDir: v['data-dir']!, httpsListenPort: port, bindAddress: v['bind-address']!,
     writeKubeconfig: v['write-kubeconfig']!, datastoreEndpoint: v['datastore-endpoint'], token: v.token,
     nodeName: v['node-name']!, clusterCidr: v['cluster-cidr']!, serviceCidr: v['service-cidr']!,
@@ -284,6 +300,14 @@ async function joinWithRetry(server: string, token: string, log: Logger, stoppin
       await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, 5000)));
     }
   }
+}
+
+/** "40s", "2m", "1m30s" or plain seconds. */
+function parseSeconds(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  const m = /^(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+  if (!m || (!m[1] && !m[2])) return undefined;
+  return Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0);
 }
 
 export async function main(argv: string[]): Promise<void> {

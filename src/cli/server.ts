@@ -8,6 +8,7 @@ import { ApiError } from '../machinery/errors.ts';
 import { limitRanger } from '../apiserver/admission/limit-ranger.ts';
 import { priority } from '../apiserver/admission/priority.ts';
 import { resourceQuota } from '../apiserver/admission/resource-quota.ts';
+import { defaultTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.ts';
 import { allResources } from '../api/all.ts';
 import { ResourceIndex } from '../apiserver/resource-index.ts';
 import { GenericRegistry } from '../apiserver/generic-registry.ts';
@@ -35,6 +36,10 @@ import { createEventRecorder } from '../client/event-recorder.ts';
 import type { Taint } from 'kubernetes-types/core/v1';
 
 export interface ServerConfig {
+  /** How long a node's Lease may go unrenewed before the node is marked NotReady. */
+  nodeMonitorGracePeriodMs?: number;
+  /** Tolerations for the not-ready/unreachable taints added to every pod. */
+  defaultTolerationSeconds?: { notReady: number; unreachable: number };
   dataDir: string;
   httpsListenPort: number;
   bindAddress: string;
@@ -97,6 +102,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
         getPriorityClass: (name) => getIfExists(registry, priorityClassesDef, name),
         listPriorityClasses: async () => (await registry.list(priorityClassesDef, {})).items,
       }),
+      defaultTolerationSeconds({ notReadySeconds: cfg.defaultTolerationSeconds?.notReady, unreachableSeconds: cfg.defaultTolerationSeconds?.unreachable }),
       serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),
       resourceQuota({
         listQuotas: async (namespace) => (await registry.list(quotasDef, { namespace })).items,
@@ -129,7 +135,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   });
   const controllersLease = runWithLeaderElection({
     client: controllerClient, name: 'kube-controller-manager', namespace: 'kube-system', identity, log,
-    onStartedLeading: () => startControllerManager(controllerClient, informers, index.all(), log, creds.caCert),
+    onStartedLeading: () => startControllerManager(controllerClient, informers, index.all(), log, { caCert: creds.caCert, nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs }),
   });
   let simulated: { stop(): Promise<void> } | undefined;
   if (cfg.simulatedNodes?.count) {

@@ -14,12 +14,21 @@ import { startEndpointsController } from './endpoints-controller.ts';
 import { startEndpointSliceController } from './endpointslice-controller.ts';
 import { startServiceAccountController } from './serviceaccount-controller.ts';
 import { startRootCAController } from './root-ca-controller.ts';
+import { startDisruptionController } from './disruption-controller.ts';
+import { startNodeLifecycleController } from './node-lifecycle-controller.ts';
+import { startPodGCController } from './pod-gc-controller.ts';
 
 export interface ControllerManager {
   stop(): void;
 }
 
-export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger, caCert: string): Promise<ControllerManager> {
+export interface ControllerManagerOptions {
+  /** The cluster CA, published in every namespace's kube-root-ca.crt ConfigMap. */
+  caCert: string;
+  nodeMonitorGracePeriodMs?: number;
+}
+
+export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger, opts: ControllerManagerOptions): Promise<ControllerManager> {
   const deps = { client, informers, resources, log: log.with({ component: 'controller-manager' }) };
   const recorder = (component: string) => createEventRecorder(client, { component }, deps.log);
   const controllers = [
@@ -31,7 +40,10 @@ export async function startControllerManager(client: Client, informers: Informer
     startEndpointsController({ ...deps, recorder: recorder('endpoint-controller') }),
     startEndpointSliceController(deps),
     startServiceAccountController(deps),
-    startRootCAController({ ...deps, caCert }),
+    startRootCAController({ ...deps, caCert: opts.caCert }),
+    startDisruptionController(deps),
+    startNodeLifecycleController({ ...deps, gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
+    startPodGCController(deps),
   ];
   await informers.waitForSync();
   log.info('controllers started', { count: controllers.length });
