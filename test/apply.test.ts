@@ -287,3 +287,20 @@ test('server-side apply: migrate from client-side apply, conflicts name the mana
   assert.equal(await s.k('apply', '--server-side', '--force-conflicts', '-f', file('ssa3.yaml', cm('green'))), 'configmap/ssa serverside-applied\n');
   assert.equal(await s.k('get', 'cm', 'ssa', '-o', 'jsonpath={.data.color}'), 'green');
 });
+
+test('apply with kubectl 1.27 and 1.33 too', async () => {
+  for (const minor of [27, 33]) {
+    const name = `v${minor}`;
+    const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: ${v}\n`;
+    const binary = kubectlVersion(minor);
+    const created = await s.kubectl(['apply', '-f', '-'], { input: cm('a'), binary });
+    assert.equal(created.stdout, `configmap/${name} created\n`, created.stderr);
+    const same = await s.kubectl(['apply', '-f', '-'], { input: cm('a'), binary });
+    assert.equal(same.stdout, `configmap/${name} unchanged\n`, same.stderr);
+    const changed = await s.kubectl(['apply', '-f', '-'], { input: cm('b'), binary });
+    assert.equal(changed.stdout, `configmap/${name} configured\n`, changed.stderr);
+    const ssa = await s.kubectl(['apply', '--server-side', '-f', '-'], { input: cm('c'), binary });
+    assert.equal(ssa.stdout, `configmap/${name} serverside-applied\n`, ssa.stderr);
+    assert.equal(await s.k('get', 'cm', name, '-o', 'jsonpath={.data.k}'), 'c');
+  }
+});
