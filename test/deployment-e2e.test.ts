@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.ts';
+import { until } from './helpers/wait.ts';
 
 let s: TestServer;
 before(async () => { s = await startServer({ args: ['--simulated-nodes', '3'] }); });
@@ -38,14 +39,6 @@ spec:
             cpu: "500m"
 `;
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const runningPods = async () => (await s.k('get', 'pods', '-l', 'app=archetype', '--field-selector', 'status.phase=Running', '-o', 'name')).trim().split('\n').filter(Boolean);
 

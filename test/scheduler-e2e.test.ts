@@ -3,15 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from './helpers/server.ts';
+import { until } from './helpers/wait.ts';
 
-async function until(what: string, check: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const podNames = async (s: TestServer, selector: string, phase?: string) =>
   (await s.k('get', 'pods', '-l', selector, ...(phase ? ['--field-selector', `status.phase=${phase}`] : []), '-o', 'name')).trim().split('\n').filter(Boolean);
