@@ -7,7 +7,7 @@
 // Duplicate keys are found in the raw text (JSON.parse and the YAML parser keep only one value).
 // The reported paths and their order follow upstream's decoders: document order for JSON bodies,
 // keys sorted level by level where upstream decodes through a Go map (YAML bodies, patch results).
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { yaml } from '../machinery/yaml.ts';
 import type { StatusCause } from 'kubernetes-types/meta/v1';
 import type { SchemaModel } from '../api/openapi/model.ts';
 import { compileSchema, decodeTyped, FREE, LEAF, type FieldNode, type TypeProblem } from '../api/openapi/prune.ts';
@@ -256,6 +256,7 @@ function guessFormat(text: string): 'json' | 'yaml' {
  * nested problems before the key that holds them.
  */
 export function yamlDuplicateKeyLines(text: string): string[] {
+  const { LineCounter, isMap, isScalar, isSeq, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: false, lineCounter });
   const out: string[] = [];

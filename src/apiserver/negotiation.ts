@@ -1,7 +1,7 @@
 // Content negotiation: what the client sent (JSON or YAML bodies, patch types) and what it
 // wants back (JSON, YAML, a server-side Table, metadata only).
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { yaml } from '../machinery/yaml.ts';
 import { badRequest, notAcceptable, unsupportedMediaType, ApiError } from '../machinery/errors.ts';
 import type { PatchType } from './generic-registry.ts';
 import { decodeKubernetesProtobuf } from '../machinery/protobuf/codec.ts';
@@ -80,7 +80,7 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): unknow
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {
     try {
       // Repeated keys are field validation's business (an error only under Strict), as upstream.
-      return parseYaml(text, { uniqueKeys: false });
+      return yaml().parse(text, { uniqueKeys: false });
     } catch (err) {
       throw badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
     }

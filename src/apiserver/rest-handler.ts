@@ -2,7 +2,7 @@
 // onto the generic registry and writes the answer the way kube-apiserver does.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DeleteOptions } from 'kubernetes-types/meta/v1';
-import { stringify as toYaml } from 'yaml';
+import { yaml } from '../machinery/yaml.ts';
 import type { KObject, ResourceDefinition } from '../api/types.ts';
 import { ApiError, badRequest, methodNotSupported, invalid } from '../machinery/errors.ts';
 import { invalidValue } from '../machinery/validation.ts';
@@ -208,7 +208,7 @@ async function deleteOptions(req: IncomingMessage, q: URLSearchParams): Promise<
 // ---- responses -----------------------------------------------------------------------------
 
 export function sendJson(res: ServerResponse, code: number, body: unknown, format: 'json' | 'yaml' = 'json'): void {
-  const text = format === 'yaml' ? toYaml(body) : JSON.stringify(body);
+  const text = format === 'yaml' ? yaml().stringify(body) : JSON.stringify(body);
   res.writeHead(code, {
     'Content-Type': format === 'yaml' ? 'application/yaml' : 'application/json',
     'Content-Length': Buffer.byteLength(text),
