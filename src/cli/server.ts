@@ -1,14 +1,13 @@
-// `skiff server`: credentials, store, API server and (later) the controllers, scheduler and
-// embedded agent, in one process. Flags mirror k3s's.
+// `skiff server`: credentials, store, API server, controllers, scheduler and simulated nodes, in
+// one process. Flags mirror k3s's.
 import { mkdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import type { KObject, ResourceDefinition } from '../api/types.ts';
-import { ApiError } from '../machinery/errors.ts';
 import { limitRanger } from '../apiserver/admission/limit-ranger.ts';
 import { priority } from '../apiserver/admission/priority.ts';
 import { resourceQuota } from '../apiserver/admission/resource-quota.ts';
 import { defaultTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.ts';
+import { admissionReads } from '../apiserver/admission/cached-reads.ts';
 import { allResources } from '../api/all.ts';
 import { ResourceIndex } from '../apiserver/resource-index.ts';
 import { GenericRegistry } from '../apiserver/generic-registry.ts';
@@ -82,34 +81,32 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const index = new ResourceIndex(allResources);
   const servicesDef = index.lookup('', 'v1', 'services')!;
   const namespacesDef = index.lookup('', 'v1', 'namespaces')!;
-  // Admission plugins read through the same registry they guard (set just below).
+  // Admission plugins read what they guard from caches fed by watches on this same registry (set
+  // just below), as upstream's plugins read informer listers; the store is asked while a cache is still
+  // filling and wherever a miss may only mean the cache lags.
   let registry: GenericRegistry;
-  const getNamespace = async (name: string): Promise<KObject | undefined> => {
-    try { return await registry.get(namespacesDef, undefined, name); } catch { return undefined; }
-  };
   const lookup = (group: string, plural: string) => index.lookup(group, 'v1', plural)!;
-  const limitRangesDef = lookup('', 'limitranges');
-  const quotasDef = lookup('', 'resourcequotas');
-  const priorityClassesDef = lookup('scheduling.k8s.io', 'priorityclasses');
+  const reads = admissionReads(() => registry, index, {
+    namespaces: namespacesDef,
+    limitRanges: lookup('', 'limitranges'),
+    quotas: lookup('', 'resourcequotas'),
+    priorityClasses: lookup('scheduling.k8s.io', 'priorityclasses'),
+  });
   registry = new GenericRegistry(store, {
     patchApplier: schemaPatchApplier,
     fieldManager: schemaFieldManager,
     // In upstream's order: NamespaceLifecycle, LimitRanger, Priority, DefaultTolerationSeconds, ..., ResourceQuota last.
     admission: [
-      namespaceLifecycle(getNamespace),
-      limitRanger(async (namespace) => (await registry.list(limitRangesDef, { namespace })).items),
-      priority({
-        getPriorityClass: (name) => getIfExists(registry, priorityClassesDef, name),
-        listPriorityClasses: async () => (await registry.list(priorityClassesDef, {})).items,
-      }),
+      namespaceLifecycle(reads.getNamespace),
+      limitRanger(reads.listLimitRanges),
+      priority({ getPriorityClass: reads.getPriorityClass, listPriorityClasses: reads.listPriorityClasses }),
       defaultTolerationSeconds({ notReadySeconds: cfg.defaultTolerationSeconds?.notReady, unreachableSeconds: cfg.defaultTolerationSeconds?.unreachable }),
+      // Read live: a just-stored Service the cache has not seen yet would look free to allocate.
       serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),
-      resourceQuota({
-        listQuotas: async (namespace) => (await registry.list(quotasDef, { namespace })).items,
-        updateQuotaStatus: (q) => registry.update(quotasDef, q.metadata!.namespace, q.metadata!.name!, q, { subresource: 'status' }),
-      }),
+      resourceQuota({ listQuotas: reads.listQuotas, updateQuotaStatus: reads.updateQuotaStatus }),
     ],
   });
+  reads.start();
 
   let storeOk = true;
   let bootstrapped = false;
@@ -157,6 +154,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
       await simulated?.stop();
       await Promise.all([controllersLease.stop(), schedulerLease.stop()]);
       informers.stop();
+      reads.stop();
       compactor.stop();
       await api.close();
       await store.close();
@@ -166,16 +164,6 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
 
 function schedulerClient(registry: GenericRegistry, index: ResourceIndex) {
   return inProcessClient(registry, index, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
-}
-
-/** The object, or undefined when it does not exist (other errors propagate). */
-async function getIfExists(registry: GenericRegistry, def: ResourceDefinition, name: string): Promise<KObject | undefined> {
-  try {
-    return await registry.get(def, undefined, name);
-  } catch (err) {
-    if (err instanceof ApiError && err.reason === 'NotFound') return undefined;
-    throw err;
-  }
 }
 
 /** The join token in its full (K10<ca pin>::server:<secret>) and bare forms, plus an operator-chosen --token. */
