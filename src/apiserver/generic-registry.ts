@@ -53,6 +53,12 @@ export interface ListQuery {
 export interface WatchQuery extends ListQuery {
   allowWatchBookmarks?: boolean;
   sendInitialEvents?: boolean;
+  /**
+   * The caller only reads the objects it is sent (the HTTP layer serialises them), so it may get
+   * the same objects as other watchers. Otherwise each event carries a private copy, which the
+   * caller (an informer, say) may keep and change.
+   */
+  readOnlyObjects?: boolean;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -91,6 +97,8 @@ export class GenericRegistry {
   private readonly now: () => Date;
   private readonly patchApplier: PatchApplier | undefined;
   private readonly fieldManager: FieldManager | undefined;
+  /** Decoded watch values shared by all watchers of a resource (each change is parsed once). */
+  private readonly watchValues = new WeakMap<ResourceDefinition, DecodedValues>();
 
   constructor(store: Store, opts: GenericRegistryOptions = {}) {
     this.store = store;
@@ -580,6 +588,7 @@ export class GenericRegistry {
     const matches = (obj: KObject) =>
       (!labelSel || matchesLabels(labelSel, obj.metadata?.labels)) &&
       (!fieldSel || matchesFields(fieldSel, (f) => fieldValue(def, obj, f)));
+    const selective = !!(labelSel || fieldSel);
     const prefix = listPrefix(def, q.namespace);
     const rv = q.resourceVersion ?? '';
     const initial = rv === '' || rv === '0' || q.sendInitialEvents === true;
@@ -599,6 +608,13 @@ export class GenericRegistry {
       from = parseResourceVersion(rv);
     }
 
+    const shared = this.watchValues.get(def) ?? new DecodedValues(def);
+    this.watchValues.set(def, shared);
+    // A private copy is decoded anew from the stored JSON: cheaper than cloning the shared object.
+    const deliver = (ev: WatchEvent, obj: KObject) => {
+      if (q.readOnlyObjects) return obj;
+      return ev.type === 'delete' ? withResourceVersion(decode(def, ev.prevKv!), ev.kv.modRevision) : decode(def, ev.kv);
+    };
     let lastRevision = from;
     let stopped = false;
     let bookmarkTimer: NodeJS.Timeout | undefined;
@@ -614,8 +630,8 @@ export class GenericRegistry {
         if (stopped) return;
         for (const ev of events) {
           lastRevision = ev.kv.modRevision;
-          const out = toApiEvent(def, ev, matches);
-          if (out) send(out);
+          const out = toApiEvent(shared, ev, selective ? matches : undefined);
+          if (out) send({ type: out.type, object: deliver(ev, out.object) });
         }
       },
       onError: (err) => {
@@ -739,19 +755,69 @@ export function fieldValue(def: ResourceDefinition, obj: KObject, field: string)
   return def.fieldSelectors?.[field]?.(obj);
 }
 
-function toApiEvent(def: ResourceDefinition, ev: WatchEvent, matches: (o: KObject) => boolean): ApiWatchEvent | undefined {
-  const cur = ev.type === 'put' ? decode(def, ev.kv) : undefined;
-  const prev = ev.prevKv ? decode(def, ev.prevKv) : undefined;
-  const curMatches = cur ? matches(cur) : false;
-  const prevMatches = prev ? matches(prev) : false;
+/**
+ * The event a store change is for one watcher; `matches` is its selector (undefined: none). The
+ * object is the shared decoded one: the caller copies it for watchers that may change it. The
+ * previous value is only decoded when the selector needs it, or a deletion sends it.
+ */
+function toApiEvent(values: DecodedValues, ev: WatchEvent, matches: ((o: KObject) => boolean) | undefined): ApiWatchEvent | undefined {
   if (ev.type === 'delete') {
-    if (!prev || !prevMatches) return undefined;
-    return { type: 'DELETED', object: withResourceVersion(prev, ev.kv.modRevision) };
+    if (!ev.prevKv) return undefined;
+    if (matches && !matches(values.get(ev.prevKv))) return undefined;
+    return { type: 'DELETED', object: values.deleted(ev.prevKv, ev.kv) };
   }
-  if (curMatches && prevMatches) return { type: 'MODIFIED', object: cur! };
-  if (curMatches) return { type: 'ADDED', object: cur! };
-  if (prevMatches) return { type: 'DELETED', object: cur! };
+  const cur = values.get(ev.kv);
+  if (!matches) return { type: ev.prevKv ? 'MODIFIED' : 'ADDED', object: cur };
+  const curMatches = matches(cur);
+  const prevMatches = ev.prevKv ? matches(values.get(ev.prevKv)) : false;
+  if (curMatches && prevMatches) return { type: 'MODIFIED', object: cur };
+  if (curMatches) return { type: 'ADDED', object: cur };
+  if (prevMatches) return { type: 'DELETED', object: cur };
   return undefined;
+}
+
+/** How many recent decoded values a resource keeps by key and revision for its watchers. */
+const DECODED_VALUES_KEPT = 256;
+
+/**
+ * Stored values of one resource, decoded once for all its watchers; the objects are shared, so
+ * never changed, only read or copied. The SQLite store hands every watcher the same KeyValue
+ * objects, which find their value however far apart the watchers read them. Stores that make
+ * one per watcher (etcd's streams) are served by key and revision (a key at a revision always
+ * holds the same bytes) while the change is recent.
+ */
+class DecodedValues {
+  private readonly def: ResourceDefinition;
+  private readonly byValue = new WeakMap<KeyValue, KObject>();
+  private readonly recent = new Map<string, KObject>();
+
+  constructor(def: ResourceDefinition) {
+    this.def = def;
+  }
+
+  get(kv: KeyValue): KObject {
+    return this.remember(kv, `${kv.modRevision}/${kv.key}`, () => decode(this.def, kv));
+  }
+
+  /** The last value of a deleted object, at the revision of its deletion (`kv` of the delete event). */
+  deleted(prevKv: KeyValue, kv: KeyValue): KObject {
+    return this.remember(kv, `${kv.modRevision}/${kv.key}/deleted`, () => {
+      const prev = this.get(prevKv);
+      return { ...prev, metadata: { ...prev.metadata, resourceVersion: String(kv.modRevision) } };
+    });
+  }
+
+  private remember(kv: KeyValue, id: string, make: () => KObject): KObject {
+    let obj = this.byValue.get(kv) ?? this.recent.get(id);
+    if (!obj) {
+      obj = make();
+      this.recent.set(id, obj);
+      // Maps iterate in insertion order: the first entry is the oldest.
+      if (this.recent.size > DECODED_VALUES_KEPT) this.recent.delete(this.recent.keys().next().value!);
+    }
+    this.byValue.set(kv, obj);
+    return obj;
+  }
 }
 
 function bookmark(def: ResourceDefinition, revision: number, initialEnd: boolean): KObject {

@@ -267,6 +267,8 @@ async function streamWatch(reg: GenericRegistry, def: ResourceDefinition, ns: st
   let timer: NodeJS.Timeout | undefined;
   const handle = await reg.watch(def, {
     ...q,
+    // Events are only serialised here, so every HTTP watcher may share one decoded object.
+    readOnlyObjects: true,
     allowWatchBookmarks: isTrue(query.get('allowWatchBookmarks')),
     sendInitialEvents: query.has('sendInitialEvents') ? isTrue(query.get('sendInitialEvents')) : undefined,
   }, writeEvent, (err) => {

@@ -60,7 +60,7 @@ const VALUE_STRUCT_FIELDS = new Set([
 ]);
 const NULL_LIST_FIELDS = new Set(['containers']);
 
-/** Resolves schemas to TypeInfo; one per call so a swapped model never sees stale entries. */
+/** Resolves schemas to TypeInfo; one per model (see typerFor), which is never changed in place. */
 class Typer {
   private readonly model: SchemaModel;
   private readonly cache = new WeakMap<Schema, TypeInfo>();
@@ -294,21 +294,25 @@ function excludeFields(c: Comparison, ignored: FieldSet): Comparison {
   };
 }
 
-/** Merges an applied configuration into a live value: maps by field, associative lists by key. */
+/**
+ * Merges an applied configuration into a live value: maps by field, associative lists by key.
+ * The result shares unchanged subtrees with both inputs; applyOnce copies it (dropNulls) before
+ * anything can write to it.
+ */
 function merge(typer: Typer, lhs: unknown, rhs: unknown, t: TypeInfo, path: string[]): unknown {
-  if (rhs === undefined) return structuredClone(lhs);
-  if (lhs === undefined) return structuredClone(rhs);
+  if (rhs === undefined) return lhs;
+  if (lhs === undefined) return rhs;
   const sl = shapeOf(t, lhs);
   const sr = shapeOf(t, rhs);
-  if (sl !== sr || sl === 'leaf' || (isEmptyOrNil(lhs) && isEmptyOrNil(rhs))) return structuredClone(rhs);
+  if (sl !== sr || sl === 'leaf' || (isEmptyOrNil(lhs) && isEmptyOrNil(rhs))) return rhs;
   if (sl === 'map') {
     const lm = isObj(lhs) ? lhs : {};
     const rm = isObj(rhs) ? rhs : {};
     const out: Obj = {};
     for (const [key, value] of Object.entries(lm)) {
-      out[key] = Object.hasOwn(rm, key) ? merge(typer, value, rm[key], typer.field(t, key), [...path, fieldElement(key)]) : structuredClone(value);
+      out[key] = Object.hasOwn(rm, key) ? merge(typer, value, rm[key], typer.field(t, key), [...path, fieldElement(key)]) : value;
     }
-    for (const [key, value] of Object.entries(rm)) if (!Object.hasOwn(lm, key)) out[key] = structuredClone(value);
+    for (const [key, value] of Object.entries(rm)) if (!Object.hasOwn(lm, key)) out[key] = value;
     return out;
   }
   return mergeList(typer, lhs as unknown[] | null, rhs as unknown[] | null, t, path);
@@ -344,7 +348,7 @@ function mergeList(typer: Typer, lhs: unknown[] | null, rhs: unknown[] | null, t
     }
     if (li < lhsOrder.length) {
       const pe = lhsOrder[li];
-      if (!applied.has(pe)) { out.push(structuredClone(live.get(pe))); li++; continue; }
+      if (!applied.has(pe)) { out.push(live.get(pe)); li++; continue; }
       if (taken.has(pe)) { li++; continue; }
     }
     if (ri < rhsOrder.length) { take(rhsOrder[ri]); ri++; }
@@ -517,9 +521,17 @@ function capUpdateManagers(managers: Managers): void {
   }
 }
 
+/**
+ * The object as the field walks see it: without managedFields. A shallow copy (the top level and
+ * metadata only), so it shares everything else with `obj`: callers only read it.
+ */
 function withoutManagedFields(obj: unknown): Obj {
-  const copy = isObj(obj) ? structuredClone(obj) : {};
-  if (isObj(copy.metadata)) delete copy.metadata.managedFields;
+  if (!isObj(obj)) return {};
+  const copy: Obj = { ...obj };
+  if (isObj(obj.metadata) && Object.hasOwn(obj.metadata, 'managedFields')) {
+    const { managedFields: _m, ...metadata } = obj.metadata;
+    copy.metadata = metadata;
+  }
   return copy;
 }
 
@@ -541,8 +553,17 @@ interface Context {
   ignored: FieldSet;
 }
 
+/** Typers by model: resolving is pure, so a model's TypeInfo is computed once, not on every write. */
+const typers = new WeakMap<SchemaModel, Typer>();
+
+function typerFor(schema: SchemaModel): Typer {
+  let typer = typers.get(schema);
+  if (!typer) typers.set(schema, (typer = new Typer(schema)));
+  return typer;
+}
+
 function context(schema: SchemaModel, rootType: string, resetFields: string[] | undefined): Context {
-  const typer = new Typer(schema);
+  const typer = typerFor(schema);
   return { typer, root: typer.root(rootType), ignored: resetFieldSet(resetFields) };
 }
 
@@ -804,6 +825,7 @@ function applyOnce(ctx: Context, live: Obj, applied: Obj, managers: Managers, op
   }
   entry.set = entry.set.difference(STRIPPED);
   if (entry.set.isEmpty()) next.delete(id);
+  // A fresh copy: `object` shares subtrees with the live object and the configuration.
   const result = dropNulls(object) as Obj;
   if (!jsonEqual(result, live)) entry.time = opts.now;
   if (!entry.time) delete entry.time;
