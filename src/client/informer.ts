@@ -16,9 +16,20 @@ export interface Informer<T extends KObject = KObject> {
   hasSynced(): boolean;
   addHandlers(h: InformerHandlers<T>): void;
   get(name: string, namespace?: string): T | undefined;
+  /** Every cached object, or those of one namespace (served from a per-namespace map). */
   list(namespace?: string): T[];
+  /**
+   * Adds a named index (client-go's Indexer): `keys` gives the index values an object is filed
+   * under. The index is built from the cache now and kept up to date on every change. Adding a
+   * name again is a no-op, so controllers sharing an informer may each ask for the same index.
+   */
+  addIndex(name: string, keys: IndexKeys<T>): void;
+  /** The cached objects filed under `value` in the index `name` (throws if there is no such index). */
+  byIndex(name: string, value: string): T[];
   stop(): void;
 }
+
+export type IndexKeys<T> = (obj: T) => string[];
 
 export function objectKeyOf(obj: KObject): string {
   const ns = obj.metadata?.namespace;
@@ -28,7 +39,7 @@ export function objectKeyOf(obj: KObject): string {
 const RETRY_MS = 1000;
 
 export function createInformer<T extends KObject>(client: ResourceClient<T>, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; onError?: (err: unknown) => void } = {}): Informer<T> {
-  const cache = new Map<string, T>();
+  const cache = createIndexedCache<T>();
   const handlers: InformerHandlers<T>[] = [];
   let synced = false;
   let stopped = false;
@@ -46,7 +57,7 @@ export function createInformer<T extends KObject>(client: ResourceClient<T>, opt
     try {
       const list = await client.list({ namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
       const fresh = new Map(list.items.map((o) => [objectKeyOf(o), o]));
-      for (const [key, old] of cache) if (!fresh.has(key)) { cache.delete(key); emitDelete(old); }
+      for (const [key, old] of cache.entries()) if (!fresh.has(key)) { cache.delete(key); emitDelete(old); }
       for (const [key, obj] of fresh) {
         const old = cache.get(key);
         cache.set(key, obj);
@@ -110,14 +121,114 @@ export function createInformer<T extends KObject>(client: ResourceClient<T>, opt
     get(name, namespace) {
       return cache.get(namespace ? `${namespace}/${name}` : name);
     },
-    list(namespace) {
-      const all = [...cache.values()];
-      return namespace ? all.filter((o) => o.metadata?.namespace === namespace) : all;
-    },
+    list: (namespace) => cache.list(namespace),
+    addIndex: (name, keys) => cache.addIndex(name, keys),
+    byIndex: (name, value) => cache.byIndex(name, value),
     stop() {
       stopped = true;
       stopWatch?.();
       if (retryTimer) clearTimeout(retryTimer);
+    },
+  };
+}
+
+interface Index<T> {
+  keys: IndexKeys<T>;
+  /** index value -> object keys filed under it */
+  members: Map<string, Set<string>>;
+  /** object key -> the index values it is filed under now (to unfile it on change) */
+  filed: Map<string, string[]>;
+}
+
+function sameValues(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/**
+ * The informer's cache: objects by key, plus a per-namespace map and named indexes kept in step
+ * on every set/delete, so controllers look up "pods of this namespace" or "pods this ReplicaSet
+ * controls" without scanning every object (thousands of pods per sync otherwise).
+ */
+export function createIndexedCache<T extends KObject>() {
+  const objects = new Map<string, T>();
+  const byNamespace = new Map<string, Map<string, T>>();
+  const indexes = new Map<string, Index<T>>();
+
+  function file(index: Index<T>, key: string, values: string[]) {
+    if (!values.length) return;
+    index.filed.set(key, values);
+    for (const v of values) {
+      let set = index.members.get(v);
+      if (!set) index.members.set(v, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  function unfile(index: Index<T>, key: string) {
+    const values = index.filed.get(key);
+    if (!values) return;
+    index.filed.delete(key);
+    for (const v of values) {
+      const set = index.members.get(v);
+      set?.delete(key);
+      if (set && !set.size) index.members.delete(v);
+    }
+  }
+
+  return {
+    get: (key: string) => objects.get(key),
+    has: (key: string) => objects.has(key),
+    entries: () => objects.entries(),
+    values: () => objects.values(),
+    set(key: string, obj: T) {
+      const old = objects.get(key);
+      objects.set(key, obj);
+      const ns = obj.metadata?.namespace;
+      if (ns) {
+        let m = byNamespace.get(ns);
+        if (!m) byNamespace.set(ns, (m = new Map()));
+        m.set(key, obj);
+      }
+      for (const index of indexes.values()) {
+        const values = index.keys(obj);
+        // Most updates (status, resourceVersion) leave the index values alone: keep their place.
+        if (old && sameValues(index.filed.get(key) ?? [], values)) continue;
+        if (old) unfile(index, key);
+        file(index, key, values);
+      }
+    },
+    delete(key: string) {
+      const old = objects.get(key);
+      if (!old) return;
+      objects.delete(key);
+      const ns = old.metadata?.namespace;
+      const m = ns ? byNamespace.get(ns) : undefined;
+      if (m) {
+        m.delete(key);
+        if (!m.size) byNamespace.delete(ns!);
+      }
+      for (const index of indexes.values()) unfile(index, key);
+    },
+    list(namespace?: string): T[] {
+      if (!namespace) return [...objects.values()];
+      const m = byNamespace.get(namespace);
+      return m ? [...m.values()] : [];
+    },
+    addIndex(name: string, keys: IndexKeys<T>) {
+      if (indexes.has(name)) return;
+      const index: Index<T> = { keys, members: new Map(), filed: new Map() };
+      for (const [key, obj] of objects) file(index, key, keys(obj));
+      indexes.set(name, index);
+    },
+    byIndex(name: string, value: string): T[] {
+      const index = indexes.get(name);
+      if (!index) throw new Error(`informer: no index named ${JSON.stringify(name)}`);
+      const out: T[] = [];
+      for (const key of index.members.get(value) ?? []) {
+        const obj = objects.get(key);
+        if (obj) out.push(obj);
+      }
+      return out;
     },
   };
 }

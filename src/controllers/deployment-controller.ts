@@ -13,6 +13,7 @@ import { ApiError } from '../machinery/errors.ts';
 import { fromLabelSelector, isEverything, matchesLabels, type LabelSelector } from '../machinery/label-selector.ts';
 import { runController, type ReconcileResult } from './controller.ts';
 import { claimObjects, controllerRefOf } from './controller-ref.ts';
+import { claimCandidates, controlledBy, indexByControllerUid } from './owner-index.ts';
 import {
   type DeploymentObject, type ReplicaSetObject, REVISION_ANNOTATION, hasProgressDeadline, setDeploymentRevision, specReplicas,
 } from './deployment-util.ts';
@@ -49,6 +50,8 @@ export function startDeploymentController(deps: DeploymentControllerDeps): { sto
   const dInformer = informers.informer<DeploymentObject>('apps', 'v1', 'deployments');
   const rsInformer = informers.informer<ReplicaSetObject>('apps', 'v1', 'replicasets');
   const podInformer = informers.informer<PodObject>('', 'v1', 'pods');
+  indexByControllerUid(rsInformer);
+  indexByControllerUid(podInformer);
 
   const controller = runController({ name: 'deployment', workers: WORKERS, reconcile: syncDeployment }, log);
   const enqueue = (d: DeploymentObject) => controller.queue.add(objectKeyOf(d));
@@ -134,7 +137,7 @@ export function startDeploymentController(deps: DeploymentControllerDeps): { sto
 
     const { claimed, errors } = await claimObjects<ReplicaSetObject>({
       owner: d, ownerApiVersion: 'apps/v1', ownerKind: 'Deployment', candidateKind: 'ReplicaSet',
-      candidates: rsInformer.list(namespace),
+      candidates: claimCandidates(rsInformer, d),
       matches: (rs) => matchesLabels(selector, rs.metadata?.labels),
       resource: replicaSets,
       getOwner: () => deployments.get(name, namespace),
@@ -164,11 +167,9 @@ export function startDeploymentController(deps: DeploymentControllerDeps): { sto
 
   /** Pods matching the deployment's selector, by the uid of the (claimed) ReplicaSet controlling them. */
   function podsByOwner(d: DeploymentObject, selector: LabelSelector, rsList: ReplicaSetObject[]): Map<string, PodObject[]> {
-    const byUid = new Map<string, PodObject[]>(rsList.map((rs) => [rs.metadata?.uid ?? '', []]));
-    for (const pod of podInformer.list(d.metadata?.namespace)) {
-      if (!matchesLabels(selector, pod.metadata?.labels)) continue;
-      const list = byUid.get(controllerRefOf(pod)?.uid ?? '');
-      if (list) list.push(pod);
+    const byUid = new Map<string, PodObject[]>();
+    for (const rs of rsList) {
+      byUid.set(rs.metadata?.uid ?? '', controlledBy(podInformer, rs).filter((pod) => matchesLabels(selector, pod.metadata?.labels)));
     }
     return byUid;
   }

@@ -402,6 +402,8 @@ function managedByUs(slice: EndpointSliceObject): boolean {
   return slice.metadata?.labels?.[MANAGED_BY_LABEL] === CONTROLLER_NAME;
 }
 
+const POD_NODE_NAME_INDEX = 'spec.nodeName';
+
 export function startEndpointSliceController(deps: EndpointSliceControllerDeps): { stop(): void } {
   const { client, informers, log } = deps;
   const maxPerSlice = deps.maxEndpointsPerSlice ?? MAX_ENDPOINTS_PER_SLICE;
@@ -410,6 +412,8 @@ export function startEndpointSliceController(deps: EndpointSliceControllerDeps):
   const pods = informers.informer<PodObject>('', 'v1', 'pods');
   const nodes = informers.informer<NodeObject>('', 'v1', 'nodes');
   const slices = informers.informer<EndpointSliceObject>('discovery.k8s.io', 'v1', 'endpointslices');
+  // A node's pods without scanning every pod when its zone label changes.
+  pods.addIndex(POD_NODE_NAME_INDEX, (pod) => (pod.spec?.nodeName ? [pod.spec.nodeName] : []));
   const tracker = createSliceTracker();
   const triggerTimes = createTriggerTimeTracker();
   // Nothing is written from half-filled caches (a restart would briefly empty every slice).
@@ -425,8 +429,7 @@ export function startEndpointSliceController(deps: EndpointSliceControllerDeps):
   /** Services of the pods on a node: their endpoints name its zone. */
   const enqueueForNode = (node: NodeObject) => {
     const keys = new Set<string>();
-    for (const pod of pods.list()) {
-      if (pod.spec?.nodeName !== node.metadata?.name) continue;
+    for (const pod of pods.byIndex(POD_NODE_NAME_INDEX, node.metadata?.name ?? '')) {
       for (const key of servicesSelecting(services.list(pod.metadata?.namespace), pod.metadata?.labels)) keys.add(key);
     }
     add([...keys]);

@@ -16,6 +16,7 @@ import { runController, type ReconcileResult } from './controller.ts';
 import { claimObjects, controllerRefOf, newControllerRef } from './controller-ref.ts';
 import type { ReplicaSetObject } from './deployment-util.ts';
 import { createExpectations } from './expectations.ts';
+import { CONTROLLER_UID_INDEX, claimCandidates, indexByControllerUid } from './owner-index.ts';
 import { type PodObject, isPodActive, isPodAvailable, isPodReady, podsToDelete } from './pod-ranking.ts';
 
 /** Most pods created or deleted for one ReplicaSet in one sync. */
@@ -132,6 +133,8 @@ export function startReplicaSetController(deps: ReplicaSetControllerDeps): { sto
   const rsInformer = informers.informer<ReplicaSetObject>('apps', 'v1', 'replicasets');
   const podInformer = informers.informer<PodObject>('', 'v1', 'pods');
   const expectations = createExpectations();
+  indexByControllerUid(podInformer);
+  indexByControllerUid(rsInformer);
 
   const controller = runController({ name: 'replicaset', workers: WORKERS, reconcile: syncReplicaSet }, log);
   const enqueue = (rs: KObject) => controller.queue.add(objectKeyOf(rs));
@@ -235,7 +238,8 @@ export function startReplicaSetController(deps: ReplicaSetControllerDeps): { sto
       return;
     }
 
-    const active = podInformer.list(namespace).filter(isPodActive);
+    // Its own pods and the namespace's orphans: every other pod is another controller's to claim.
+    const active = claimCandidates(podInformer, rs).filter(isPodActive);
     const { claimed, errors } = await claimObjects<PodObject>({
       owner: rs, ownerApiVersion: 'apps/v1', ownerKind: 'ReplicaSet', candidateKind: 'Pod',
       candidates: active,
@@ -320,13 +324,15 @@ export function startReplicaSetController(deps: ReplicaSetControllerDeps): { sto
     const owner = controllerRefOf(rs);
     if (!owner) return [];
     const namespace = rs.metadata?.namespace;
-    const siblings = rsInformer.list(namespace).filter((other) => controllerRefOf(other)?.uid === owner.uid);
+    const siblings = rsInformer.byIndex(CONTROLLER_UID_INDEX, owner.uid);
+    // Upstream relates pods by the siblings' selectors, not by owner: only on scale-down.
+    const inNamespace = podInformer.list(namespace);
     const seen = new Set<string>();
     const out: PodObject[] = [];
     for (const sibling of siblings) {
       const sel = selectorOf(sibling);
       if (!sel) continue;
-      for (const pod of podInformer.list(namespace)) {
+      for (const pod of inNamespace) {
         const uid = pod.metadata?.uid ?? '';
         if (seen.has(uid) || !matchesLabels(sel, pod.metadata?.labels)) continue;
         seen.add(uid);
