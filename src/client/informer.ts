@@ -38,6 +38,16 @@ export function objectKeyOf(obj: KObject): string {
 
 const RETRY_MS = 1000;
 
+/**
+ * Caches keep objects without metadata.managedFields, as upstream's controller manager does: no
+ * controller reads them, they are half of a pod's size, and a write without them leaves the
+ * stored ones as they are. The objects handed to an informer are its own copies.
+ */
+function forCache<T extends KObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
 export function createInformer<T extends KObject>(client: ResourceClient<T>, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; onError?: (err: unknown) => void } = {}): Informer<T> {
   const cache = createIndexedCache<T>();
   const handlers: InformerHandlers<T>[] = [];
@@ -56,7 +66,7 @@ export function createInformer<T extends KObject>(client: ResourceClient<T>, opt
     if (stopped) return;
     try {
       const list = await client.list({ namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector });
-      const fresh = new Map(list.items.map((o) => [objectKeyOf(o), o]));
+      const fresh = new Map(list.items.map((o) => [objectKeyOf(o), forCache(o)]));
       for (const [key, old] of cache.entries()) if (!fresh.has(key)) { cache.delete(key); emitDelete(old); }
       for (const [key, obj] of fresh) {
         const old = cache.get(key);
@@ -77,7 +87,7 @@ export function createInformer<T extends KObject>(client: ResourceClient<T>, opt
     const handle = await client.watch(
       { namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, resourceVersion: rv, allowWatchBookmarks: true },
       (ev) => {
-        const obj = ev.object;
+        const obj = forCache(ev.object);
         if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
         if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
         const key = objectKeyOf(obj);
