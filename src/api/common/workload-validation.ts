@@ -80,3 +80,25 @@ export function semanticEqual(a: unknown, b: unknown): boolean {
   for (const k of keys) if (!semanticEqual(ao[k], bo[k])) return false;
   return true;
 }
+
+/** The replica counts of a ReplicaSet's or ReplicationController's status, as upstream checks them. */
+export function validateReplicaCounts(s: {
+  replicas?: number; fullyLabeledReplicas?: number; readyReplicas?: number; availableReplicas?: number; observedGeneration?: number;
+}): FieldError[] {
+  const errs = [
+    ...nonNegative(s.replicas, 'status.replicas'),
+    ...nonNegative(s.fullyLabeledReplicas, 'status.fullyLabeledReplicas'),
+    ...nonNegative(s.readyReplicas, 'status.readyReplicas'),
+    ...nonNegative(s.availableReplicas, 'status.availableReplicas'),
+    ...nonNegative(s.observedGeneration, 'status.observedGeneration'),
+  ];
+  const replicas = s.replicas ?? 0;
+  const msg = 'cannot be greater than status.replicas';
+  if ((s.fullyLabeledReplicas ?? 0) > replicas) errs.push(invalidValue('status.fullyLabeledReplicas', s.fullyLabeledReplicas, msg));
+  if ((s.readyReplicas ?? 0) > replicas) errs.push(invalidValue('status.readyReplicas', s.readyReplicas, msg));
+  if ((s.availableReplicas ?? 0) > replicas) errs.push(invalidValue('status.availableReplicas', s.availableReplicas, msg));
+  if ((s.availableReplicas ?? 0) > (s.readyReplicas ?? 0)) {
+    errs.push(invalidValue('status.availableReplicas', s.availableReplicas, 'cannot be greater than readyReplicas'));
+  }
+  return errs;
+}

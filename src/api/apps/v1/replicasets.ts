@@ -1,10 +1,10 @@
 // apps/v1 ReplicaSet: upstream defaults, validation, update strategy and table.
 import type { ReplicaSet, ReplicaSetSpec } from 'kubernetes-types/apps/v1';
 import type { KObject, ResourceDefinition } from '../../types.ts';
-import { type FieldError, invalidValue } from '../../../machinery/validation.ts';
+import { type FieldError } from '../../../machinery/validation.ts';
 import { defaultPodTemplateSpec } from '../../core/v1/pod-spec.ts';
 import { immutableSelector, isUsableSelector, validateControllerSelector } from '../../common/label-selector-validation.ts';
-import { keepStoredStatus, resetStatus, nonNegative, validateReplicatedTemplate } from '../../common/workload-validation.ts';
+import { keepStoredStatus, resetStatus, nonNegative, validateReplicatedTemplate, validateReplicaCounts } from '../../common/workload-validation.ts';
 import {
   AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, containerCells, formatLabelSelector, selectorColumn,
 } from '../../common/workload-table.ts';
@@ -48,25 +48,7 @@ export const replicaSets: ResourceDefinition<ReplicaSet & KObject> = {
   },
   validate: (rs) => validateSpec(rs.spec, 'spec'),
   validateUpdate: (rs, old) => immutableSelector(rs.spec?.selector, old.spec?.selector, 'spec.selector'),
-  validateStatus(rs) {
-    const s = rs.status ?? { replicas: 0 };
-    const errs = [
-      ...nonNegative(s.replicas, 'status.replicas'),
-      ...nonNegative(s.fullyLabeledReplicas, 'status.fullyLabeledReplicas'),
-      ...nonNegative(s.readyReplicas, 'status.readyReplicas'),
-      ...nonNegative(s.availableReplicas, 'status.availableReplicas'),
-      ...nonNegative(s.observedGeneration, 'status.observedGeneration'),
-    ];
-    const replicas = s.replicas ?? 0;
-    const msg = 'cannot be greater than status.replicas';
-    if ((s.fullyLabeledReplicas ?? 0) > replicas) errs.push(invalidValue('status.fullyLabeledReplicas', s.fullyLabeledReplicas, msg));
-    if ((s.readyReplicas ?? 0) > replicas) errs.push(invalidValue('status.readyReplicas', s.readyReplicas, msg));
-    if ((s.availableReplicas ?? 0) > replicas) errs.push(invalidValue('status.availableReplicas', s.availableReplicas, msg));
-    if ((s.availableReplicas ?? 0) > (s.readyReplicas ?? 0)) {
-      errs.push(invalidValue('status.availableReplicas', s.availableReplicas, 'cannot be greater than readyReplicas'));
-    }
-    return errs;
-  },
+  validateStatus: (rs) => validateReplicaCounts(rs.status ?? { replicas: 0 }),
   fieldSelectors: {
     'status.replicas': (rs) => String(rs.status?.replicas ?? 0),
   },

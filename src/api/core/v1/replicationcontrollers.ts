@@ -2,10 +2,10 @@
 // validation, update strategy and table.
 import type { ReplicationController, ReplicationControllerSpec } from 'kubernetes-types/core/v1';
 import type { KObject, ResourceDefinition } from '../../types.ts';
-import { type FieldError, invalidValue, required } from '../../../machinery/validation.ts';
+import { type FieldError, required } from '../../../machinery/validation.ts';
 import { defaultPodTemplateSpec } from './pod-spec.ts';
 import { mapSelectorMatchesTemplate } from '../../common/label-selector-validation.ts';
-import { keepStoredStatus, nonNegative, resetStatus, validateReplicatedTemplate } from '../../common/workload-validation.ts';
+import { keepStoredStatus, nonNegative, resetStatus, validateReplicatedTemplate, validateReplicaCounts } from '../../common/workload-validation.ts';
 import {
   AGE_COLUMN, CONTAINERS_COLUMN, IMAGES_COLUMN, NAME_COLUMN, containerCells, formatLabels, selectorColumn,
 } from '../../common/workload-table.ts';
@@ -58,25 +58,7 @@ export const replicationControllers: ResourceDefinition<ReplicationController & 
     keepStoredStatus(rc, old);
   },
   validate: (rc) => validateSpec(rc.spec, 'spec'),
-  validateStatus(rc) {
-    const s = rc.status ?? { replicas: 0 };
-    const errs = [
-      ...nonNegative(s.replicas, 'status.replicas'),
-      ...nonNegative(s.fullyLabeledReplicas, 'status.fullyLabeledReplicas'),
-      ...nonNegative(s.readyReplicas, 'status.readyReplicas'),
-      ...nonNegative(s.availableReplicas, 'status.availableReplicas'),
-      ...nonNegative(s.observedGeneration, 'status.observedGeneration'),
-    ];
-    const replicas = s.replicas ?? 0;
-    const msg = 'cannot be greater than status.replicas';
-    if ((s.fullyLabeledReplicas ?? 0) > replicas) errs.push(invalidValue('status.fullyLabeledReplicas', s.fullyLabeledReplicas, msg));
-    if ((s.readyReplicas ?? 0) > replicas) errs.push(invalidValue('status.readyReplicas', s.readyReplicas, msg));
-    if ((s.availableReplicas ?? 0) > replicas) errs.push(invalidValue('status.availableReplicas', s.availableReplicas, msg));
-    if ((s.availableReplicas ?? 0) > (s.readyReplicas ?? 0)) {
-      errs.push(invalidValue('status.availableReplicas', s.availableReplicas, 'cannot be greater than readyReplicas'));
-    }
-    return errs;
-  },
+  validateStatus: (rc) => validateReplicaCounts(rc.status ?? { replicas: 0 }),
   fieldSelectors: {
     'status.replicas': (rc) => String(rc.status?.replicas ?? 0),
   },
