@@ -12,15 +12,15 @@
 // dir removed, also on failure or Ctrl-C.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createSecureContext } from 'node:tls';
-import { createServer } from 'node:net';
-import { availableParallelism, loadavg, release, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, release } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, startServer, type TestServer } from '../test/helpers/server.ts';
 import { startEtcd } from '../test/helpers/etcd.ts';
+import { cleanupAll, defer, forget, freePort, machineBusySeconds, memoryMb, progress, round, sleep, tempDir } from './sim-cluster.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -83,12 +83,6 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }
 // ---------------------------------------------------------------------------------------------
 // Small utilities
 
-const benchStart = performance.now();
-function progress(msg: string): void {
-  process.stderr.write(`[${((performance.now() - benchStart) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
@@ -104,70 +98,9 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Cleanup: everything started registers how to undo itself, and it is undone on any exit path.
-
-const cleanups: Array<() => Promise<void>> = [];
-
-/** Registers an undo step; returns a function that runs it now (once) and unregisters it. */
-function defer(undo: () => unknown): () => Promise<void> {
-  let done = false;
-  const run = async () => {
-    if (done) return;
-    done = true;
-    const i = cleanups.indexOf(run);
-    if (i >= 0) cleanups.splice(i, 1);
-    await undo();
-  };
-  cleanups.push(run);
-  return run;
-}
-
-async function cleanupAll(): Promise<void> {
-  while (cleanups.length) {
-    const undo = cleanups.pop()!;
-    try {
-      await undo();
-    } catch (err) {
-      progress(`cleanup step failed: ${(err as Error).message}`);
-    }
-  }
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping everything started by the bench`);
-    void cleanupAll().finally(() => process.exit(130));
-  });
-}
-
-function tempDir(prefix: string): { path: string; remove: () => Promise<void> } {
-  const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: defer(() => rmSync(path, { recursive: true, force: true })) };
-}
 
 // ---------------------------------------------------------------------------------------------
 // /proc readings: memory, CPU time, and the PIDs of our own children
-
-/** VmRSS and VmHWM of a process, in MB. */
-function memoryMb(pid: number): { rss: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: round(kb('VmRSS') / 1024), peak: round(kb('VmHWM') / 1024) };
-}
 
 /** CPU seconds a process has used; with children, also those of its reaped children. */
 function processCpuSeconds(pid: number, withChildren = false): number {
@@ -179,12 +112,6 @@ function processCpuSeconds(pid: number, withChildren = false): number {
   } catch {
     return 0;
   }
-}
-
-/** CPU seconds the whole machine has spent busy since boot. */
-function machineBusySeconds(): number {
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
 }
 
 /** Our direct child whose command line contains `needle` (etcd, or a server whose start failed). */
@@ -397,8 +324,7 @@ async function launch(dataDir: string, store: Datastore, profileDir?: string): P
     throw err;
   }
   // The server is ours now: replace the orphan hunt with a proper stop.
-  const cleanupIndex = cleanups.indexOf(killOrphan);
-  if (cleanupIndex >= 0) cleanups.splice(cleanupIndex, 1);
+  forget(killOrphan);
   const pid = server.process.pid!;
   const stop = defer(() => stopServer(server));
   const selfReported = /msg="skiff server is ready".*?startupMs=(\d+)/.exec(server.logs())?.[1];

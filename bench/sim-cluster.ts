@@ -38,7 +38,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, everyMs: numbe
   throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);
@@ -66,6 +66,12 @@ export function defer(undo: () => unknown): () => Promise<void> {
   };
   cleanups.push(run);
   return run;
+}
+
+/** Unregisters an undo step without running it (what it guarded is now undone another way). */
+export function forget(run: () => Promise<void>): void {
+  const i = cleanups.indexOf(run);
+  if (i >= 0) cleanups.splice(i, 1);
 }
 
 export async function cleanupAll(): Promise<void> {
