@@ -121,7 +121,8 @@ test('pod-only validation: ephemeral containers on create, tokens without a serv
     containers: [nginx({ image: ' nginx' })],
     ephemeralContainers: [{ name: 'debug', image: 'busybox' }],
   }));
-  assert.deepEqual(pods.validate!(p).map(String), [
+  // What a create is checked against: validate, then the create-only checks.
+  assert.deepEqual([...pods.validate!(p), ...pods.validateCreate!(p)].map(String), [
     'spec.volumes[0].projected.sources[0].serviceAccountToken: Forbidden: must not be specified when serviceAccountName is not set',
     'spec.containers[0].image: Invalid value: " nginx": must not have leading or trailing whitespace',
     'spec.ephemeralContainers: Forbidden: cannot be set on create',

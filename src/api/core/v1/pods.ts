@@ -137,6 +137,13 @@ function validatePod(pod: Pod): FieldError[] {
       if (isObj(c)) errs.push(...validateImageWhitespace(c, `spec.${kind}[${i}]`));
     });
   }
+  return errs;
+}
+
+/** Upstream's create-only pod checks. */
+function validatePodCreate(pod: Pod): FieldError[] {
+  const spec = (pod.spec ?? {}) as Json;
+  const errs: FieldError[] = [];
   // Ephemeral containers are added only through their own subresource, never on create.
   if (arr(spec.ephemeralContainers).length > 0) errs.push(forbiddenField('spec.ephemeralContainers', 'cannot be set on create'));
   if (str(spec.nodeName) && arr(spec.schedulingGates).length > 0) {
@@ -515,6 +522,7 @@ export const pods: ResourceDefinition<Pod & KObject> = {
   prepareForCreate,
   prepareForUpdate,
   validate: validatePod,
+  validateCreate: validatePodCreate,
   validateUpdate: validatePodUpdate,
   validateStatus: validatePodStatus,
 

@@ -118,9 +118,6 @@ function validateUpdate(ev: CoreEvent, old: CoreEvent): FieldError[] {
   return errs;
 }
 
-// validate() runs on create and update alike; prepareForUpdate marks updates, which skip the strict checks.
-const updating = new WeakSet<object>();
-
 // ---- definition --------------------------------------------------------------------------
 
 export const eventsV1: ResourceDefinition<Event & KObject> = {
@@ -139,17 +136,9 @@ export const eventsV1: ResourceDefinition<Event & KObject> = {
     fromStorage: (obj) => eventFromCore(obj as unknown as CoreEvent) as Event & KObject,
   },
 
-  prepareForUpdate(obj) {
-    updating.add(obj);
-  },
-
-  validate(obj) {
-    // Every event passes the core API's legacy checks; new ones written here also the strict ones.
-    const ev = eventToCore(obj);
-    const errs = coreEvents.validate!(ev as CoreEventObject);
-    if (!updating.has(obj)) errs.push(...validateCreate(ev));
-    return errs;
-  },
+  // Every event passes the core API's legacy checks; new ones written here also the strict ones.
+  validate: (obj) => coreEvents.validate!(eventToCore(obj) as CoreEventObject),
+  validateCreate: (obj) => validateCreate(eventToCore(obj)),
 
   validateUpdate(obj, old) {
     return validateUpdate(eventToCore(obj), eventToCore(old));
