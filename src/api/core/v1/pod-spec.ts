@@ -6,6 +6,8 @@
 // runs its checks, with upstream's field paths and message texts. Input is untrusted JSON, so
 // every walk checks shapes before it looks inside and never throws.
 import type { PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1';
+import type { LabelSelector } from 'kubernetes-types/meta/v1';
+import { validateLabelSelector } from '../../common/label-selector-rules.ts';
 import {
   FieldError, duplicate, forbiddenField, invalidValue, isDNS1123Label,
   isDNS1123Subdomain, isQualifiedName, isValidLabelValue, notSupported, required, tooLong,
@@ -1615,36 +1617,7 @@ function validateTopologySpreadConstraints(constraints: unknown, path: string): 
         errs.push(invalidValue(`${at}.minDomains`, num(c.minDomains), 'can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ScheduleAnyway'));
       }
     }
-    if (c.labelSelector != null) errs.push(...validateLabelSelector(c.labelSelector, `${at}.labelSelector`));
-  });
-  return errs;
-}
-
-/** metav1 LabelSelector validation (matchLabels and matchExpressions), safe on malformed input. */
-function validateLabelSelector(raw: unknown, at: string): FieldError[] {
-  if (raw == null) return [];
-  const sel: Json = isObj(raw) ? raw : {};
-  const errs = validateLabels(isObj(sel.matchLabels) ? sel.matchLabels : undefined, `${at}.matchLabels`);
-  arr(sel.matchExpressions).forEach((e, i) => {
-    const r: Json = isObj(e) ? e : {};
-    const rAt = `${at}.matchExpressions[${i}]`;
-    const values = arr(r.values);
-    switch (r.operator) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) errs.push(required(`${rAt}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) errs.push(forbiddenField(`${rAt}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-        break;
-      default:
-        errs.push(invalidValue(`${rAt}.operator`, r.operator ?? '', 'not a valid selector operator'));
-    }
-    errs.push(...qualifiedName(str(r.key), `${rAt}.key`));
-    values.forEach((v, j) => {
-      for (const m of isValidLabelValue(str(v))) errs.push(invalidValue(`${rAt}.values[${j}]`, str(v), m));
-    });
+    if (c.labelSelector != null) errs.push(...validateLabelSelector(c.labelSelector as LabelSelector, `${at}.labelSelector`));
   });
   return errs;
 }
@@ -1695,8 +1668,8 @@ function validateNodeSelectorTerm(raw: unknown, at: string, allowInvalidValues: 
 
 function validatePodAffinityTerm(raw: unknown, at: string): FieldError[] {
   const t: Json = isObj(raw) ? raw : {};
-  const errs = validateLabelSelector(t.labelSelector, `${at}.labelSelector`);
-  errs.push(...validateLabelSelector(t.namespaceSelector, `${at}.namespaceSelector`));
+  const errs = validateLabelSelector(t.labelSelector as LabelSelector, `${at}.labelSelector`);
+  errs.push(...validateLabelSelector(t.namespaceSelector as LabelSelector, `${at}.namespaceSelector`));
   for (const ns of arr(t.namespaces)) errs.push(...dns1123Label(str(ns), `${at}.namespace`));
   const key = str(t.topologyKey);
   if (key === '') errs.push(required(`${at}.topologyKey`, 'can not be empty'));
