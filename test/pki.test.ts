@@ -38,7 +38,7 @@ test('first start creates credentials, later starts reuse them unchanged', async
   const first = await ensureServerCredentials(dir, SANS, (msg) => logged.push(msg));
   assert.equal(first.paths.dir, path.join(dir, 'server', 'tls'));
   assert.equal(first.paths.token, path.join(dir, 'server', 'token'));
-  assert.deepEqual(logged, ['created cluster CA', 'issued API serving certificate', 'issued admin client certificate', 'created join token']);
+  assert.deepEqual(logged, ['created cluster CA', 'issued API serving certificate', 'issued admin client certificate', 'issued kubelet client certificate', 'created join token']);
 
   const before = fileState(first);
   logged.length = 0;
@@ -135,7 +135,7 @@ test('only what is missing or broken is re-issued', async (t) => {
     {
       name: 'CA replaced by the operator',
       damage: (c) => { fs.copyFileSync(otherCa.paths.caCert, c.paths.caCert); fs.copyFileSync(otherCa.paths.caKey, c.paths.caKey); },
-      changed: ['caCert', 'caKey', 'servingCert', 'servingKey', 'adminCert', 'adminKey', 'token'],
+      changed: ['caCert', 'caKey', 'servingCert', 'servingKey', 'adminCert', 'adminKey', 'kubeletClientCert', 'kubeletClientKey', 'token'],
     },
     { name: 'serving key deleted', damage: (c) => fs.rmSync(c.paths.servingKey), changed: ['servingCert', 'servingKey'] },
     { name: 'admin cert deleted', damage: (c) => fs.rmSync(c.paths.adminCert), changed: ['adminCert', 'adminKey'] },

@@ -3,6 +3,7 @@
 import type { ResourceDefinition } from '../api/types.ts';
 import { ALL_VERBS } from '../api/types.ts';
 import type { ResourceIndex } from './resource-index.ts';
+import { metricsAggregatedDiscoveryGroup, metricsApiGroup } from './metrics/discovery.ts';
 
 const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
@@ -16,8 +17,16 @@ function subresourcesOf(def: ResourceDefinition): Array<{ name: string; kind: st
     out.push({ name: 'finalize', kind: def.kind, group: '', version: 'v1', verbs: ['update'] });
   }
   if (def.group === '' && def.plural === 'pods') {
+    // attach, exec, log and portforward are proxied to the node's agent (subresources/pod-proxy.ts).
+    out.push({ name: 'attach', kind: 'PodAttachOptions', group: '', version: 'v1', verbs: ['create', 'get'] });
     out.push({ name: 'binding', kind: 'Binding', group: '', version: 'v1', verbs: ['create'] });
     out.push({ name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] });
+    out.push({ name: 'exec', kind: 'PodExecOptions', group: '', version: 'v1', verbs: ['create', 'get'] });
+    out.push({ name: 'log', kind: 'Pod', group: '', version: 'v1', verbs: ['get'] });
+    out.push({ name: 'portforward', kind: 'PodPortForwardOptions', group: '', version: 'v1', verbs: ['create', 'get'] });
+  }
+  if (def.group === '' && def.plural === 'serviceaccounts') {
+    out.push({ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
   }
   if (def.scale) out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: SUBRESOURCE_VERBS });
   if (def.statusSubresource) out.push({ name: 'status', kind: def.kind, group: def.group, version: def.version, verbs: SUBRESOURCE_VERBS });
@@ -32,7 +41,8 @@ export function apiVersions(serverAddress: string) {
 }
 
 export function apiGroupList(index: ResourceIndex) {
-  const groups = groupNames(index).filter((g) => g !== '').map((g) => apiGroup(index, g));
+  const groups: object[] = groupNames(index).filter((g) => g !== '').map((g) => apiGroup(index, g));
+  groups.push(metricsApiGroup()); // served by src/apiserver/metrics, outside the resource index
   return { kind: 'APIGroupList', apiVersion: 'v1', groups };
 }
 
@@ -85,7 +95,8 @@ export function aggregatedDiscovery(index: ResourceIndex, legacy: boolean, apiVe
       freshness: 'Current',
     })),
   }));
-  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${apiVersion}`, metadata: {}, items };
+  const all: object[] = legacy ? items : [...items, metricsAggregatedDiscoveryGroup()]; // served by src/apiserver/metrics
+  return { kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${apiVersion}`, metadata: {}, items: all };
 }
 
 function groupNames(index: ResourceIndex): string[] {

@@ -18,10 +18,14 @@ import { loadSchemaModel } from '../api/openapi/load-model.ts';
 import { managerFromUserAgent } from '../machinery/managed-fields.ts';
 import { definitionName } from '../api/openapi/model.ts';
 import { evictPod } from './subresources/pod-eviction.ts';
+import { requestServiceAccountToken } from './subresources/serviceaccount-token.ts';
+import type { ServiceAccountTokens } from './serviceaccount-tokens.ts';
 
 export interface RestContext {
   index: ResourceIndex;
   registry: GenericRegistry;
+  /** Signs serviceaccounts/token answers; without it the subresource is not served. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export async function handleResource(ctx: RestContext, info: RequestInfo, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, user: UserInfo): Promise<void> {
@@ -31,9 +35,10 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', { group: info.group, kind: info.resource });
   }
   const sub = info.subresource;
-  if (sub && !subresourceServed(def, sub)) {
+  if (sub && !(subresourceServed(def, sub) || (sub === 'token' && isServiceAccounts(def) && ctx.serviceAccountTokens))) {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', { group: info.group, kind: info.resource });
   }
+  if (sub === 'token' && info.verb !== 'create') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   const shape = negotiate(req.headers.accept, query.get('includeObject'));
   const ns = def.namespaced ? info.namespace : undefined;
   const writeOpts: WriteOptions = {
@@ -59,6 +64,10 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
     case 'watch':
       return streamWatch(reg, def, ns, info.name, query, shape, req, res);
     case 'create': {
+      if (sub === 'token' && info.name && ctx.serviceAccountTokens) {
+        const answer = await requestServiceAccountToken(reg, ctx.index, ctx.serviceAccountTokens, ns!, info.name, (await readObject(req)).object);
+        return sendJson(res, 201, answer, shape.format);
+      }
       if (isPods(def) && (sub === 'binding' || sub === 'eviction') && info.name) {
         const body = (await readObject(req)).object;
         const status = sub === 'binding'
@@ -123,6 +132,10 @@ export async function handleResource(ctx: RestContext, info: RequestInfo, req: I
 
 function isPods(def: ResourceDefinition): boolean {
   return def.group === '' && def.plural === 'pods';
+}
+
+function isServiceAccounts(def: ResourceDefinition): boolean {
+  return def.group === '' && def.plural === 'serviceaccounts';
 }
 
 function subresourceServed(def: ResourceDefinition, sub: string): boolean {

@@ -1,7 +1,8 @@
 // The HTTPS front of the API server: TLS and authentication, the non-resource endpoints
 // (version, health, discovery, OpenAPI) and the hand-off of resource requests to the REST handler.
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { ApiError, asApiError, unauthorized } from '../machinery/errors.ts';
 import type { ResourceIndex } from './resource-index.ts';
@@ -13,6 +14,10 @@ import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersio
 import { parseMediaTypes } from './negotiation.ts';
 import { createOpenApi } from './openapi.ts';
 import type { Logger } from '../cli/log.ts';
+import type { ServiceAccountTokens } from './serviceaccount-tokens.ts';
+import { createMetricsApi, METRICS_PREFIX } from './metrics/metrics-api.ts';
+import type { KubeletClientTls } from './metrics/kubelet-get.ts';
+import { isPodProxyRequest, servePodProxyRequest, servePodProxyUpgrade } from './subresources/pod-proxy.ts';
 
 export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.0+skiff' };
 
@@ -24,6 +29,10 @@ export interface ApiServerOptions {
   log: Logger;
   /** Readiness checks: each returns undefined when ready, or why not. */
   readyChecks?: Array<{ name: string; check(): string | undefined }>;
+  /** How the API server reaches node agents (metrics); without a client cert it presents none. */
+  kubeletClient?: KubeletClientTls;
+  /** Serves serviceaccounts/token (TokenRequest) with these keys. */
+  serviceAccountTokens?: ServiceAccountTokens;
 }
 
 export interface ApiServer {
@@ -36,6 +45,7 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/cac
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const openapi = createOpenApi(opts.index);
+  const metrics = createMetricsApi({ registry: opts.registry, index: opts.index, kubeletTls: opts.kubeletClient });
   const server = createServer({
     cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca,
     requestCert: true, rejectUnauthorized: false,
@@ -48,6 +58,31 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     });
   });
   server.keepAliveTimeout = 65_000;
+  const podProxy = { index: opts.index, registry: opts.registry, kubeletClient: opts.kubeletClient ?? {}, log: opts.log };
+  // exec, attach and portforward arrive as HTTP upgrades (SPDY or WebSocket); the same
+  // authentication applies, and errors are written as a plain HTTP answer on the socket.
+  // Upgraded connections leave the HTTP server's bookkeeping: close() ends them itself.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    handleUpgrade(req, socket, head).catch((err) => {
+      const apiErr = asApiError(err);
+      if (apiErr.code >= 500) opts.log.error('upgrade request failed', { method: req.method, url: req.url, error: (err as Error)?.stack ?? String(err) });
+      const body = JSON.stringify(apiErr.toStatus());
+      socket.end(`HTTP/1.1 ${apiErr.code} ${STATUS_CODES[apiErr.code] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
+  });
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!authenticate(req, opts.tokens)) throw unauthorized();
+    const info = requestInfo(req.method ?? 'GET', path, url.searchParams);
+    if (!isPodProxyRequest(info)) throw notFoundPath();
+    return servePodProxyUpgrade(podProxy, info, url.searchParams, req, socket, head);
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://localhost');
@@ -64,6 +99,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     if (/^\/(healthz|livez|readyz)(\/|$)/.test(path)) return health(path, url.searchParams, res);
     if (path === '/api' || path === '/apis') return discoveryRoot(path === '/api', req, res);
+    if (path === METRICS_PREFIX || path.startsWith(METRICS_PREFIX + '/')) return metrics.handle(req, res, path, url.searchParams);
     if (path.startsWith('/openapi/')) {
       if (openapi.handle(req, res, path, url.searchParams)) return;
       throw notFoundPath();
@@ -81,7 +117,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return sendJson(res, 200, apiResourceList(opts.index, info.group, info.version));
     }
     if (!opts.index.hasGroupVersion(info.group, info.version) || (info.apiPrefix === 'api') !== (info.group === '')) throw notFoundPath();
-    return handleResource({ index: opts.index, registry: opts.registry }, info, req, res, url.searchParams, user!);
+    if (isPodProxyRequest(info)) return servePodProxyRequest(podProxy, info, url.searchParams, req, res);
+    return handleResource({ index: opts.index, registry: opts.registry, serviceAccountTokens: opts.serviceAccountTokens }, info, req, res, url.searchParams, user!);
   }
 
   function discoveryRoot(legacy: boolean, req: IncomingMessage, res: ServerResponse) {
@@ -134,6 +171,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return new Promise((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       });
     },
   };

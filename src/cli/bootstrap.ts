@@ -1,11 +1,12 @@
 // What every cluster has from its first start: the system namespaces, the `kubernetes` Service
-// (and its Endpoints) in `default`, and the built-in PriorityClasses. Idempotent.
+// (and its Endpoints) in `default`, the built-in PriorityClasses and the default StorageClass. Idempotent.
 import type { KObject, ResourceDefinition } from '../api/types.ts';
 import { ApiError } from '../machinery/errors.ts';
 import type { GenericRegistry } from '../apiserver/generic-registry.ts';
 import type { ResourceIndex } from '../apiserver/resource-index.ts';
 import { nthAddress } from '../apiserver/admission/service-allocation.ts';
 import { bootstrapPriorityClasses } from '../api/scheduling.k8s.io/v1/priorityclasses.ts';
+import { LOCAL_PATH_STORAGE_CLASS } from '../controllers/local-path-provisioner.ts';
 import type { Logger } from './log.ts';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -36,6 +37,8 @@ export async function bootstrapCluster(registry: GenericRegistry, index: Resourc
 
   for (const name of SYSTEM_NAMESPACES) await ensure('', 'v1', 'namespaces', undefined, { metadata: { name } });
   for (const pc of bootstrapPriorityClasses) await ensure('scheduling.k8s.io', 'v1', 'priorityclasses', undefined, structuredClone(pc) as unknown as KObject);
+  // k3s's default StorageClass, served by the local-path provisioner.
+  await ensure('storage.k8s.io', 'v1', 'storageclasses', undefined, structuredClone(LOCAL_PATH_STORAGE_CLASS) as unknown as KObject);
 
   await ensure('', 'v1', 'services', 'default', {
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },

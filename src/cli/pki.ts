@@ -15,8 +15,9 @@ export interface ServerCredentials {
   caCert: string; caKey: string;              // PEM
   servingCert: string; servingKey: string;    // PEM, signed by the CA
   adminCert: string; adminKey: string;        // client cert, CN=system:admin, O=system:masters
+  kubeletClientCert: string; kubeletClientKey: string; // the API server's client cert towards kubelets
   token: string;                              // join token: K10<sha256 of caCert>::server:<secret>
-  paths: { dir: string; caCert: string; caKey: string; servingCert: string; servingKey: string; adminCert: string; adminKey: string; token: string };
+  paths: { dir: string; caCert: string; caKey: string; servingCert: string; servingKey: string; adminCert: string; adminKey: string; kubeletClientCert: string; kubeletClientKey: string; token: string };
 }
 
 export interface ServingSans { dnsNames: string[]; ips: string[] }
@@ -33,6 +34,8 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const KUBERNETES_SERVICE_IP = '10.43.0.1';
 const ADMIN_USER = 'system:admin';
 const ADMIN_GROUP = 'system:masters';
+// The API server's identity towards kubelets (logs, exec, port-forward), as k3s names it.
+const KUBELET_CLIENT_USER = 'system:kube-apiserver';
 
 /** The names a client may use to reach the API server: loopback, this host, the in-cluster service. */
 export function defaultServingSans(extraIps: string[] = []): ServingSans {
@@ -88,6 +91,15 @@ export async function ensureServerCredentials(dataDir: string, sans: ServingSans
     log('issued admin client certificate', { cert: paths.adminCert, reason: adminProblem });
   }
 
+  let kubeletClient = readKeyPair(paths.kubeletClientCert, paths.kubeletClientKey);
+  const kubeletClientProblem = caCreated ? 'new CA' : leafProblem(kubeletClient, ca);
+  if (kubeletClientProblem || !kubeletClient) {
+    kubeletClient = await issueLeaf(ca, { commonName: KUBELET_CLIENT_USER, organizations: [], usage: 'client' });
+    writeKeyPair(paths.kubeletClientCert, paths.kubeletClientKey, kubeletClient);
+    wrote = true;
+    log('issued kubelet client certificate', { cert: paths.kubeletClientCert, reason: kubeletClientProblem });
+  }
+
   const token = ensureToken(paths.token, ca.certPem, log);
   if (wrote || token.created) {
     // Make the new directory entries durable too: agents are handed this CA and token.
@@ -98,6 +110,7 @@ export async function ensureServerCredentials(dataDir: string, sans: ServingSans
     caCert: ca.certPem, caKey: ca.keyPem,
     servingCert: serving.certPem, servingKey: serving.keyPem,
     adminCert: admin.certPem, adminKey: admin.keyPem,
+    kubeletClientCert: kubeletClient.certPem, kubeletClientKey: kubeletClient.keyPem,
     token: token.value, paths,
   };
 }
@@ -147,6 +160,8 @@ function credentialPaths(dataDir: string): ServerCredentials['paths'] {
     servingKey: path.join(dir, 'serving-kube-apiserver.key'),
     adminCert: path.join(dir, 'client-admin.crt'),
     adminKey: path.join(dir, 'client-admin.key'),
+    kubeletClientCert: path.join(dir, 'client-kube-apiserver.crt'),
+    kubeletClientKey: path.join(dir, 'client-kube-apiserver.key'),
     token: path.join(server, 'token'),
   };
 }
@@ -376,4 +391,30 @@ async function sansOf(certPem: string): Promise<ServingSans> {
     dnsNames: names.filter((n) => n.type === 'dns').map((n) => n.value),
     ips: names.filter((n) => n.type === 'ip' && net.isIP(n.value) !== 0).map((n) => n.value),
   };
+}
+
+/**
+ * A self-signed serving certificate (1 year) for the agent's kubelet API: the API server does not
+ * verify it, as upstream's default, so no CA is involved.
+ */
+export async function selfSignedServingCertificate(commonName: string, sans: ServingSans): Promise<{ cert: string; key: string }> {
+  const x509 = await loadX509();
+  const { keys, keyPem } = await newKeyPair();
+  const names = normalizeSans(sans);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    name: [{ CN: [commonName] }],
+    keys,
+    signingAlgorithm: EC_SIGNING,
+    ...validity(LEAF_VALIDITY_DAYS),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
+        ...names.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    ],
+  });
+  return { cert: cert.toString('pem') + '\n', key: keyPem };
 }

@@ -47,10 +47,10 @@ export interface ResourceClient<T extends KObject = KObject> {
   update(obj: T, opts?: WriteOptions): Promise<T>;
   patch(name: string, type: PatchType, patch: unknown, opts?: WriteOptions): Promise<T>;
   /**
-   * POSTs to a subresource that acts rather than stores (pods/binding, pods/eviction) and
-   * resolves with the server's answer (a Status).
+   * POSTs to a subresource that acts rather than stores (pods/binding, pods/eviction,
+   * serviceaccounts/token) and resolves with the server's answer (a Status, or a TokenRequest).
    */
-  createSubresource(name: string, subresource: 'binding' | 'eviction', body: KObject, opts?: { namespace?: string; dryRun?: boolean }): Promise<KObject>;
+  createSubresource(name: string, subresource: 'binding' | 'eviction' | 'token', body: KObject, opts?: { namespace?: string; dryRun?: boolean }): Promise<KObject>;
   /** Returns the object as it was left: gone (deleted: true) or marked for deletion. */
   delete(name: string, opts?: DeleteOptions & { namespace?: string }): Promise<{ object: T; deleted: boolean }>;
 }

@@ -7,9 +7,12 @@ import type { ResourceIndex } from '../apiserver/resource-index.ts';
 import type { UserInfo } from '../apiserver/authn.ts';
 import { bindPod } from '../apiserver/subresources/pod-binding.ts';
 import { evictPod } from '../apiserver/subresources/pod-eviction.ts';
+import { requestServiceAccountToken } from '../apiserver/subresources/serviceaccount-token.ts';
+import type { ServiceAccountTokens } from '../apiserver/serviceaccount-tokens.ts';
 import type { Client, ResourceClient } from './client.ts';
 
-export function inProcessClient(registry: GenericRegistry, index: ResourceIndex, user: UserInfo): Client {
+/** `serviceAccountTokens` serves serviceaccounts/token (the embedded kubelet's projected tokens). */
+export function inProcessClient(registry: GenericRegistry, index: ResourceIndex, user: UserInfo, serviceAccountTokens?: ServiceAccountTokens): Client {
   return {
     resource<T extends KObject>(group: string, version: string, plural: string): ResourceClient<T> {
       const def = index.lookup(group, version, plural);
@@ -32,7 +35,10 @@ export function inProcessClient(registry: GenericRegistry, index: ResourceIndex,
         },
         patch: async (name, type, patch, opts = {}) => (await registry.patch(def, ns(opts.namespace), name, type, patch, { ...opts, user })) as T,
         createSubresource: async (name, subresource, body, opts = {}) => {
-          if (!(def.group === '' && def.plural === 'pods')) {
+          if (subresource === 'token' && def.group === '' && def.plural === 'serviceaccounts' && serviceAccountTokens) {
+            return requestServiceAccountToken(registry, index, serviceAccountTokens, ns(opts.namespace, body) ?? '', name, body);
+          }
+          if (!(def.group === '' && def.plural === 'pods') || subresource === 'token') {
             throw new ApiError(404, 'NotFound', `the server could not find the requested resource (${plural}/${subresource})`);
           }
           const namespace = ns(opts.namespace, body) ?? '';

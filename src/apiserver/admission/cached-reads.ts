@@ -31,7 +31,10 @@ const LIVE_LOOKUP_TTL_MS = 30_000;
  */
 export function admissionReads(
   registryOf: () => GenericRegistry, index: ResourceIndex,
-  defs: { namespaces: ResourceDefinition; limitRanges: ResourceDefinition; quotas: ResourceDefinition; priorityClasses: ResourceDefinition },
+  defs: {
+    namespaces: ResourceDefinition; limitRanges: ResourceDefinition; quotas: ResourceDefinition; priorityClasses: ResourceDefinition;
+    serviceAccounts: ResourceDefinition; storageClasses: ResourceDefinition;
+  },
 ) {
   let informers: InformerFactory | undefined;
   const cached = (def: ResourceDefinition) => {
@@ -82,6 +85,12 @@ export function admissionReads(
     },
     async listPriorityClasses(): Promise<KObject[]> {
       return cached(defs.priorityClasses)?.list() ?? liveList(defs.priorityClasses);
+    },
+    async getServiceAccount(namespace: string, name: string): Promise<KObject | undefined> {
+      return cached(defs.serviceAccounts)?.get(name, namespace) ?? getIfExists(registryOf(), defs.serviceAccounts, name, namespace);
+    },
+    async listStorageClasses(): Promise<KObject[]> {
+      return cached(defs.storageClasses)?.list() ?? liveList(defs.storageClasses);
     },
     async listQuotas(namespace: string): Promise<KObject[]> {
       const items = await listNamespaced(defs.quotas, namespace);

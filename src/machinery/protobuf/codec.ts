@@ -46,6 +46,7 @@ const GROUP_PACKAGES: Record<string, string> = {
   'coordination.k8s.io': 'coordination',
   'discovery.k8s.io': 'discovery',
   'events.k8s.io': 'events',
+  'authentication.k8s.io': 'authentication',
 };
 
 // Option kinds Go registers in every group version, so a typed client of any group may send them.

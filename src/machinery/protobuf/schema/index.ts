@@ -13,6 +13,7 @@ import { messages as storage } from './storage.ts';
 import { messages as coordination } from './coordination.ts';
 import { messages as discovery } from './discovery.ts';
 import { messages as events } from './events.ts';
+import { messages as authentication } from './authentication.ts';
 
 function merge(tables: Record<string, string>[]): Record<string, string> {
   const all: Record<string, string> = {};
@@ -26,5 +27,5 @@ function merge(tables: Record<string, string>[]): Record<string, string> {
 }
 
 export const messages: Record<string, string> = merge([
-  meta, core, apps, batch, networking, policy, autoscaling, rbac, scheduling, storage, coordination, discovery, events,
+  meta, core, apps, batch, networking, policy, autoscaling, rbac, scheduling, storage, coordination, discovery, events, authentication,
 ]);
