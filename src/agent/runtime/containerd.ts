@@ -1,7 +1,7 @@
 // Runs a private containerd for the node agent: its own root, state and socket under one
 // directory, so several nodes (or tests) can share a machine and nothing leaks into /var/lib.
 import { spawn } from 'node:child_process';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectCri } from './cri-client.ts';
@@ -20,6 +20,8 @@ export interface ContainerdOptions {
   log: (msg: string) => void;
   /** How long to wait for the CRI to answer after start. */
   startTimeoutMs?: number;
+  /** TOML appended to the config (registry credentials from registries.yaml). */
+  extraToml?: string;
 }
 
 export interface RunningContainerd {
@@ -82,17 +84,22 @@ export async function startContainerd(opts: ContainerdOptions): Promise<RunningC
   const configFile = join(dir, 'config.toml');
   await writeFile(configFile, containerdConfig({
     dir, pauseImage: opts.pauseImage, streamPort, cniConfDir: opts.cniConfDir, cniBinDir: opts.cniBinDir ?? '/usr/lib/cni',
-  }));
+  }) + (opts.extraToml ?? ''), { mode: 0o600 });
 
+  // A containerd left running by an earlier process that was killed holds the bolt lock on this
+  // root, and a second one would block on it silently: stop it first (its containers keep running).
+  await stopLeftover(join(dir, 'containerd.pid'), configFile, log);
   const logFile = await open(join(dir, 'containerd.log'), 'a');
   const started = Date.now();
-  // Spawned directly (no shell) so child.pid is containerd's own PID.
+  // Spawned directly (no shell) so child.pid is containerd's own PID; in its own process group so
+  // a Ctrl-C meant for skiff does not reach it before skiff has let go of it.
   const child = spawn('/usr/bin/containerd', ['--config', configFile], {
-    stdio: ['ignore', logFile.fd, logFile.fd],
+    stdio: ['ignore', logFile.fd, logFile.fd], detached: true,
   });
   await logFile.close();
   const pid = child.pid;
   if (pid === undefined) throw new Error('containerd did not start');
+  await writeFile(join(dir, 'containerd.pid'), `${pid}\n`);
   log(`containerd: started pid ${pid} (config ${configFile})`);
 
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -141,6 +148,21 @@ export async function startContainerd(opts: ContainerdOptions): Promise<RunningC
   }
   await stop();
   throw new Error(`containerd CRI did not answer within the start timeout: ${lastError}`);
+}
+
+/** Stops the containerd a pid file names, if it is still running with this config. */
+async function stopLeftover(pidFile: string, configFile: string, log: (msg: string) => void): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!pid) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('containerd') || !cmdline.includes(configFile)) return;
+  log(`containerd: stopping leftover pid ${pid}`);
+  try { process.kill(pid, 'SIGTERM'); } catch { return; }
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8').then((c) => c.length > 0, () => false))) return;
+  }
+  try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
 }
 
 function freeLoopbackPort(): Promise<number> {

@@ -10,10 +10,12 @@ const run = promisify(execFile);
 
 const BUSYBOX = '/bin/busybox';
 /** Applets linked into /bin; enough for shells, probes and small test servers. */
-const APPLETS = [
+export const APPLETS = [
   'sh', 'ash', 'sleep', 'cat', 'echo', 'ls', 'wget', 'httpd', 'nc', 'env', 'true', 'false', 'mkdir', 'rm',
   'cp', 'mv', 'ps', 'kill', 'hostname', 'id', 'grep', 'head', 'tail', 'touch', 'date', 'printf', 'test',
   'ip', 'ifconfig', 'nslookup', 'uname', 'pwd', 'df', 'du', 'chmod', 'ln', 'sed', 'wc', 'dd', 'yes', 'top',
+  // kubectl cp runs tar in the container; the rest are what people type in `kubectl exec -it -- sh`.
+  'tar', 'tr', 'seq', 'sort', 'awk', 'find', 'xargs', 'stat', 'stty', 'free', 'pidof', 'mount', 'whoami',
 ];
 
 /**
@@ -42,6 +44,8 @@ export interface BusyboxImageOptions {
   files?: Record<string, string>;
   /** Default working directory of the image; "/" when absent. */
   workingDir?: string;
+  /** The image's default command (CMD), which a pod's `args` replaces. */
+  cmd?: string[];
 }
 
 /** Builds a busybox image and returns the path of its OCI archive (named busyboxImageRef()). */
@@ -75,6 +79,7 @@ export async function buildBusyboxImage(opts: BusyboxImageOptions): Promise<stri
   await run('umoci', ['repack', '--image', image, bundle]);
   const configArgs = ['config', '--image', image, '--config.workingdir', opts.workingDir ?? '/', '--config.env', 'PATH=/bin'];
   for (const part of opts.entrypoint) configArgs.push('--config.entrypoint', part);
+  for (const part of opts.cmd ?? []) configArgs.push('--config.cmd', part);
   await run('umoci', configArgs);
   await run('umoci', ['gc', '--layout', layout]);
 
