@@ -10,6 +10,7 @@ import { CaMismatchError, joinCluster } from '../client/join.ts';
 import { httpClient } from '../client/http-client.ts';
 import { createEventRecorder } from '../client/event-recorder.ts';
 import { startSimulatedNodes } from '../agent/simulated-nodes.ts';
+import { defaultNodeIP } from './node-ip.ts';
 
 const VERSION = '0.1.0';
 const DEFAULT_NODE_CAPACITY = 'cpu=8,memory=32Gi,pods=110,ephemeral-storage=100Gi';
@@ -18,7 +19,9 @@ const MAIN_HELP = `skiff ${VERSION} - a Kubernetes-compatible cluster in one pro
 
 Usage:
   skiff server [flags]   Run the API server, store and controllers (and an agent for this node)
-  skiff agent [flags]    Join a cluster as more nodes (for now: simulated ones, --simulate N)
+  skiff agent [flags]    Join a cluster as another node (or as simulated ones, --simulate N)
+  skiff images import FILE.tar   Import an image archive into this node's containerd
+  skiff killall          Stop every pod and the containerd of this node, and remove its network
   skiff --help           Show this help; "skiff <command> --help" shows a command's flags
   skiff --version        Print the version
 
@@ -47,11 +50,19 @@ Flags:
   --service-cidr CIDR         Service cluster IPs (default 10.43.0.0/16)
   --cluster-dns IP            Cluster DNS service address (default 10.43.0.10)
   --disable-agent             Do not run a node agent in the server process
+  --node-ip IP                Address of this node for the API server and other nodes (default:
+                              the host's first non-loopback IPv4 address)
+  --kubelet-port PORT         HTTPS port of the node agent (default 10250; 0 picks a free one)
+  --container-runtime-endpoint SOCKET
+                              Use this CRI socket instead of the agent's own containerd
+  --cluster-domain DOMAIN     Cluster DNS domain (default cluster.local)
+  --private-registry FILE     Registry mirrors, TLS and credentials, as k3s's registries.yaml
+                              (default /etc/skiff/registries.yaml)
   --simulated-nodes N         Also run N simulated nodes (sim-node-0 ...): they register, keep
                               their leases and run pods bound to them without running anything
   --node-capacity LIST        Simulated nodes' capacity (default ${DEFAULT_NODE_CAPACITY})
-  --node-label KEY=VALUE      Label for the simulated nodes (repeatable)
-  --node-taint KEY[=VALUE]:EFFECT  Taint for the simulated nodes (repeatable)
+  --node-label KEY=VALUE      Label for this node and the simulated ones (repeatable)
+  --node-taint KEY[=VALUE]:EFFECT  Taint for this node and the simulated ones (repeatable)
   --node-monitor-grace-period DURATION
                               How long a node may stop renewing its Lease before it is marked
                               NotReady (Unknown) and tainted unreachable (default 50s, upstream 1.32's)
@@ -63,16 +74,25 @@ Flags:
   -h, --help                  Show this help
 `;
 
-const AGENT_HELP = `Usage: skiff agent --server URL --token TOKEN --simulate N [flags]
+const AGENT_HELP = `Usage: skiff agent --server URL --token TOKEN [flags]
 
-Joins a cluster as nodes. For now only simulated nodes (like kwok's): they register, keep their
+Joins a cluster as this machine's node: runs containerd and the pods the scheduler binds here.
+With --simulate N it joins N simulated nodes instead (like kwok's): they register, keep their
 leases and run the pods bound to them without running anything. The agent checks the server's CA
 against the token's pin (K10<sha256>::...) before it trusts the server.
 
 Flags:
   --server URL                The API server, e.g. https://10.0.0.1:6443
   --token TOKEN               The join token from <data-dir>/server/token on the server
-  --simulate N                Run N simulated nodes
+  --node-ip IP                Address of this node (default: the first non-loopback IPv4 address)
+  --kubelet-port PORT         HTTPS port of the node agent (default 10250; 0 picks a free one)
+  --container-runtime-endpoint SOCKET
+                              Use this CRI socket instead of the agent's own containerd
+  --cluster-dns IP            Cluster DNS service address (default 10.43.0.10)
+  --cluster-domain DOMAIN     Cluster DNS domain (default cluster.local)
+  --private-registry FILE     Registry mirrors, TLS and credentials, as k3s's registries.yaml
+                              (default /etc/skiff/registries.yaml)
+  --simulate N                Run N simulated nodes instead of a real one
   --node-name-prefix PREFIX   Simulated nodes are named PREFIX-0, PREFIX-1, ... (default sim-node)
   --node-capacity LIST        Capacity of each node (default ${DEFAULT_NODE_CAPACITY})
   --node-label KEY=VALUE      Label for the nodes (repeatable)
@@ -90,6 +110,15 @@ const NODE_OPTIONS = {
   'node-capacity': { type: 'string' },
   'node-label': { type: 'string', multiple: true, default: [] as string[] },
   'node-taint': { type: 'string', multiple: true, default: [] as string[] },
+} as const;
+
+// Flags of a real node agent, in the server and in `skiff agent`.
+const AGENT_OPTIONS = {
+  'node-ip': { type: 'string' },
+  'kubelet-port': { type: 'string', default: '10250' },
+  'container-runtime-endpoint': { type: 'string' },
+  'cluster-domain': { type: 'string', default: 'cluster.local' },
+  'private-registry': { type: 'string', default: '/etc/skiff/registries.yaml' },
 } as const;
 
 interface NodeSettings { capacity: Record<string, string>; labels: Record<string, string>; taints: Taint[] }
@@ -166,6 +195,7 @@ async function runServer(args: string[]): Promise<void> {
         'service-cidr': { type: 'string', default: '10.43.0.0/16' },
         'cluster-dns': { type: 'string', default: '10.43.0.10' },
         'disable-agent': { type: 'boolean', default: false },
+        ...AGENT_OPTIONS,
         'simulated-nodes': { type: 'string', default: '0' },
         'node-monitor-grace-period': { type: 'string', default: '50s' },
         'default-not-ready-toleration-seconds': { type: 'string', default: '300' },
@@ -204,7 +234,9 @@ async function runServer(args: string[]): Promise<void> {
     nodeName: v['node-name']!, clusterCidr: v['cluster-cidr']!, serviceCidr: v['service-cidr']!,
     clusterDns: v['cluster-dns']!, disableAgent: v['disable-agent']!, tlsSans: v['tls-san'] as string[],
     simulatedNodes: simulatedCount > 0 ? { count: simulatedCount, ...nodeSettings } : undefined,
+    agent: { ...agentSettings(v, nodeSettings, SERVER_HELP), labels: nodeSettings.labels, taints: nodeSettings.taints },
   };
+  if (!cfg.disableAgent) requireRoot(SERVER_HELP);
   const server = await startServer(cfg, log);
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -228,6 +260,8 @@ async function runAgent(args: string[]): Promise<void> {
         simulate: { type: 'string' },
         'node-name-prefix': { type: 'string', default: 'sim-node' },
         ...NODE_OPTIONS,
+        ...AGENT_OPTIONS,
+        'cluster-dns': { type: 'string', default: '10.43.0.10' },
         'data-dir': { type: 'string', default: '/var/lib/skiff' },
         'node-name': { type: 'string', default: hostname() },
         'log-level': { type: 'string', default: 'info' },
@@ -239,8 +273,7 @@ async function runAgent(args: string[]): Promise<void> {
   }
   const v = parsed.values;
   if (v.help) { process.stdout.write(AGENT_HELP); return; }
-  if (v.simulate === undefined) fail('the real node agent is not available yet; use --simulate N to run simulated nodes', AGENT_HELP);
-  const count = parseCount(v.simulate, '--simulate', AGENT_HELP);
+  const count = v.simulate === undefined ? 0 : parseCount(v.simulate, '--simulate', AGENT_HELP);
   const prefix = v['node-name-prefix']!;
   if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(prefix)) fail(`invalid --node-name-prefix ${prefix}: want lower case letters, digits, '-' and '.'`, AGENT_HELP);
   if (!v.server) fail('--server is required', AGENT_HELP);
@@ -277,6 +310,19 @@ async function runAgent(args: string[]): Promise<void> {
   const { ca } = await joinWithRetry(server.origin, token, log, () => stopping);
   if (stopping) return;
   const client = httpClient({ server: server.origin, ca, token, userAgent: `skiff-agent/${VERSION}` });
+  if (v.simulate === undefined) {
+    requireRoot(AGENT_HELP);
+    const settings = agentSettings(v, nodeSettings, AGENT_HELP);
+    // Loaded only here: the kubelet's code is large and simulated nodes do not need it.
+    const { startKubelet } = await import('../agent/kubelet/kubelet.ts');
+    const kubelet = await startKubelet({
+      client, nodeName: v['node-name']!, dataDir: v['data-dir']!, clusterDns: v['cluster-dns']!, clusterCa: ca,
+      labels: nodeSettings.labels, taints: nodeSettings.taints, controlPlane: false, ...settings, log,
+    });
+    stopNodes = () => kubelet.stop();
+    log.info('skiff agent is running', { server: server.origin, node: kubelet.nodeName, kubeletPort: kubelet.port });
+    return;
+  }
   const nodes = startSimulatedNodes({
     client, count, namePrefix: prefix, ...nodeSettings, log,
     recorder: (host) => createEventRecorder(client, { component: 'kubelet', host }, log),
@@ -302,6 +348,24 @@ async function joinWithRetry(server: string, token: string, log: Logger, stoppin
   }
 }
 
+/** The flags of a real node agent, checked. */
+function agentSettings(v: Record<string, unknown>, _nodes: NodeSettings, help: string) {
+  const port = Number(v['kubelet-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`invalid --kubelet-port ${String(v['kubelet-port'])}`, help);
+  const nodeIP = (v['node-ip'] as string | undefined) ?? defaultNodeIP();
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(nodeIP)) fail(`invalid --node-ip ${nodeIP}: want an IPv4 address`, help);
+  return {
+    nodeIP, kubeletPort: port,
+    containerRuntimeEndpoint: v['container-runtime-endpoint'] as string | undefined,
+    clusterDomain: v['cluster-domain'] as string,
+    registriesFile: v['private-registry'] as string,
+  };
+}
+
+function requireRoot(help: string): void {
+  if (process.getuid?.() !== 0) fail('the node agent runs containers and needs root; run as root (or pass --disable-agent to the server)', help);
+}
+
 /** "40s", "2m", "1m30s" or plain seconds. */
 function parseSeconds(text: string): number | undefined {
   if (/^\d+$/.test(text)) return Number(text);
@@ -315,6 +379,8 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'server': return runServer(rest);
     case 'agent': return runAgent(rest);
+    case 'images': return (await import('./images.ts')).runImages(rest);
+    case 'killall': return (await import('./killall.ts')).runKillall(rest);
     case '--version': case 'version': process.stdout.write(`skiff version v${VERSION} (kubernetes v1.32.0)\n`); return;
     case undefined: case '--help': case '-h': case 'help': process.stdout.write(MAIN_HELP); return;
     default: fail(`unknown command "${command}"`, MAIN_HELP);

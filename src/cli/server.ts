@@ -1,18 +1,20 @@
 // `skiff server`: credentials, store, API server, controllers, scheduler and simulated nodes, in
 // one process. Flags mirror k3s's.
 import { mkdirSync } from 'node:fs';
-import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { limitRanger } from '../apiserver/admission/limit-ranger.ts';
 import { priority } from '../apiserver/admission/priority.ts';
 import { resourceQuota } from '../apiserver/admission/resource-quota.ts';
 import { defaultTolerationSeconds } from '../apiserver/admission/default-toleration-seconds.ts';
+import { serviceAccountAdmission } from '../apiserver/admission/service-account.ts';
+import { defaultStorageClass } from '../apiserver/admission/default-storage-class.ts';
 import { admissionReads } from '../apiserver/admission/cached-reads.ts';
 import { allResources } from '../api/all.ts';
 import { ResourceIndex } from '../apiserver/resource-index.ts';
 import { GenericRegistry } from '../apiserver/generic-registry.ts';
 import { createApiServer, type ApiServer } from '../apiserver/server.ts';
 import { staticTokens } from '../apiserver/authn.ts';
+import { loadServiceAccountTokens } from '../apiserver/serviceaccount-tokens.ts';
 import { namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
 import { serviceAllocation } from '../apiserver/admission/service-allocation.ts';
 import { openSqliteStore } from '../storage/sqlite-store.ts';
@@ -32,7 +34,10 @@ import { runWithLeaderElection } from '../controllers/leader-election.ts';
 import { randomUUID } from 'node:crypto';
 import { startSimulatedNodes } from '../agent/simulated-nodes.ts';
 import { createEventRecorder } from '../client/event-recorder.ts';
-import type { Taint } from 'kubernetes-types/core/v1';
+import type { ServiceAccount, Taint } from 'kubernetes-types/core/v1';
+import type { StorageClass } from 'kubernetes-types/storage/v1';
+import { defaultNodeIP } from './node-ip.ts';
+import type { Kubelet } from '../agent/kubelet/kubelet.ts';
 
 export interface ServerConfig {
   /** How long a node's Lease may go unrenewed before the node is marked NotReady. */
@@ -53,6 +58,8 @@ export interface ServerConfig {
   tlsSans: string[];
   /** Simulated nodes (kwok-like) to run in this process, with pod CIDRs from clusterCidr. */
   simulatedNodes?: { count: number; capacity: Record<string, string>; labels: Record<string, string>; taints: Taint[] };
+  /** The node agent for this machine (unless disableAgent). */
+  agent?: { nodeIP: string; kubeletPort: number; containerRuntimeEndpoint?: string; clusterDomain: string; registriesFile?: string; labels?: Record<string, string>; taints?: Taint[] };
 }
 
 export interface RunningServer {
@@ -70,6 +77,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const sans = defaultServingSans(cfg.tlsSans);
   if (cfg.bindAddress !== '0.0.0.0' && !sans.ips.includes(cfg.bindAddress)) sans.ips.push(cfg.bindAddress);
   const creds = await ensureServerCredentials(cfg.dataDir, sans, (msg, fields) => log.info(msg, fields as Record<string, unknown>));
+  // Signs and checks service account tokens (TokenRequest, projected kube-api-access volumes).
+  const saTokens = await loadServiceAccountTokens(cfg.dataDir);
 
   // The etcd client (gRPC) is large: load it only when it is used.
   const store = cfg.datastoreEndpoint
@@ -91,6 +100,8 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     limitRanges: lookup('', 'limitranges'),
     quotas: lookup('', 'resourcequotas'),
     priorityClasses: lookup('scheduling.k8s.io', 'priorityclasses'),
+    serviceAccounts: lookup('', 'serviceaccounts'),
+    storageClasses: lookup('storage.k8s.io', 'storageclasses'),
   });
   registry = new GenericRegistry(store, {
     patchApplier: schemaPatchApplier,
@@ -99,7 +110,9 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
     admission: [
       namespaceLifecycle(reads.getNamespace),
       limitRanger(reads.listLimitRanges),
+      serviceAccountAdmission({ getServiceAccount: async (ns, name) => (await reads.getServiceAccount(ns, name)) as ServiceAccount | undefined }),
       priority({ getPriorityClass: reads.getPriorityClass, listPriorityClasses: reads.listPriorityClasses }),
+      defaultStorageClass(async () => (await reads.listStorageClasses()) as unknown as StorageClass[]),
       defaultTolerationSeconds({ notReadySeconds: cfg.defaultTolerationSeconds?.notReady, unreachableSeconds: cfg.defaultTolerationSeconds?.unreachable }),
       // Read live: a just-stored Service the cache has not seen yet would look free to allocate.
       serviceAllocation(cfg.serviceCidr, async () => (await registry.list(servicesDef, {})).items),
@@ -113,7 +126,10 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   const api = createApiServer({
     index, registry, log,
     tls: { cert: creds.servingCert, key: creds.servingKey, ca: creds.caCert },
-    tokens: [staticTokens(joinTokens(creds.token, cfg.token))],
+    tokens: [staticTokens(joinTokens(creds.token, cfg.token)), saTokens.authenticator],
+    serviceAccountTokens: saTokens,
+    // The API server's client certificate towards node agents (logs, exec, port-forward, metrics).
+    kubeletClient: { cert: creds.kubeletClientCert, key: creds.kubeletClientKey },
     readyChecks: [
       { name: 'etcd', check: () => (storeOk ? undefined : 'datastore unreachable') },
       { name: 'poststarthook/bootstrap-controller', check: () => (bootstrapped ? undefined : 'not finished') },
@@ -132,7 +148,7 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   });
   const controllersLease = runWithLeaderElection({
     client: controllerClient, name: 'kube-controller-manager', namespace: 'kube-system', identity, log,
-    onStartedLeading: () => startControllerManager(controllerClient, informers, index.all(), log, { caCert: creds.caCert, nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs }),
+    onStartedLeading: () => startControllerManager(controllerClient, informers, index.all(), log, { caCert: creds.caCert, nodeMonitorGracePeriodMs: cfg.nodeMonitorGracePeriodMs, clusterCidr: cfg.clusterCidr, storageDir: join(cfg.dataDir, 'storage') }),
   });
   let simulated: { stop(): Promise<void> } | undefined;
   if (cfg.simulatedNodes?.count) {
@@ -147,10 +163,29 @@ export async function startServer(cfg: ServerConfig, log: Logger): Promise<Runni
   writeKubeconfig(cfg.writeKubeconfig, adminKubeconfig(creds, url));
   log.info('skiff server is ready', { url, kubeconfig: cfg.writeKubeconfig, startupMs: Math.round(performance.now() - started) });
 
+  // The node agent starts after the API is up (containerd takes a second); a failure stops the server.
+  let kubelet: Promise<Kubelet | undefined> = Promise.resolve(undefined);
+  if (!cfg.disableAgent && cfg.agent) {
+    const agent = cfg.agent;
+    const nodeClient = inProcessClient(registry, index, { name: `system:node:${cfg.nodeName}`, groups: ['system:nodes', 'system:authenticated'] }, saTokens);
+    // Loaded only when used: servers without an agent (and their startup time) do not pay for it.
+    kubelet = import('../agent/kubelet/kubelet.ts').then(({ startKubelet }) => startKubelet({
+      client: nodeClient, nodeName: cfg.nodeName, dataDir: cfg.dataDir, clusterDns: cfg.clusterDns, clusterCa: creds.caCert,
+      labels: agent.labels ?? {}, taints: agent.taints ?? [], controlPlane: true,
+      nodeIP: agent.nodeIP, kubeletPort: agent.kubeletPort, containerRuntimeEndpoint: agent.containerRuntimeEndpoint,
+      clusterDomain: agent.clusterDomain, registriesFile: agent.registriesFile, log,
+    }));
+    kubelet.catch((err) => {
+      log.error('the node agent failed to start', { error: err instanceof Error ? err.message : String(err) });
+      process.kill(process.pid, 'SIGTERM');
+    });
+  }
+
   return {
     url, store, registry, api,
     async stop() {
       storeOk = false;
+      await (await kubelet.catch(() => undefined))?.stop();
       await simulated?.stop();
       await Promise.all([controllersLease.stop(), schedulerLease.stop()]);
       informers.stop();
@@ -178,8 +213,5 @@ function joinTokens(generated: string, chosen: string | undefined) {
 function advertiseAddress(bindAddress: string): string {
   // Endpoints may not hold loopback addresses, so a loopback bind still advertises the host's address.
   if (bindAddress !== '0.0.0.0' && bindAddress !== '::' && !bindAddress.startsWith('127.')) return bindAddress;
-  for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return '127.0.0.1';
+  return defaultNodeIP();
 }

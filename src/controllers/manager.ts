@@ -17,6 +17,8 @@ import { startRootCAController } from './root-ca-controller.ts';
 import { startDisruptionController } from './disruption-controller.ts';
 import { startNodeLifecycleController } from './node-lifecycle-controller.ts';
 import { startPodGCController } from './pod-gc-controller.ts';
+import { startNodeIpamController } from './node-ipam-controller.ts';
+import { startLocalPathProvisioner } from './local-path-provisioner.ts';
 
 export interface ControllerManager {
   stop(): void;
@@ -26,6 +28,10 @@ export interface ControllerManagerOptions {
   /** The cluster CA, published in every namespace's kube-root-ca.crt ConfigMap. */
   caCert: string;
   nodeMonitorGracePeriodMs?: number;
+  /** Where nodes' pod CIDRs are allocated from; no allocation without it. */
+  clusterCidr?: string;
+  /** Where the local-path provisioner keeps volumes (<dataDir>/storage); no provisioning without it. */
+  storageDir?: string;
 }
 
 export async function startControllerManager(client: Client, informers: InformerFactory, resources: ResourceDefinition[], log: Logger, opts: ControllerManagerOptions): Promise<ControllerManager> {
@@ -44,6 +50,8 @@ export async function startControllerManager(client: Client, informers: Informer
     startDisruptionController(deps),
     startNodeLifecycleController({ ...deps, gracePeriodMs: opts.nodeMonitorGracePeriodMs }),
     startPodGCController(deps),
+    ...(opts.clusterCidr ? [startNodeIpamController({ ...deps, recorder: recorder('cidrAllocator'), clusterCidr: opts.clusterCidr })] : []),
+    ...(opts.storageDir ? [startLocalPathProvisioner({ ...deps, storageDir: opts.storageDir, recorder: recorder('rancher.io/local-path_skiff') })] : []),
   ];
   await informers.waitForSync();
   log.info('controllers started', { count: controllers.length });

@@ -1,9 +1,10 @@
 // Starts a real `skiff server` (bin/skiff) on a random loopback port with a temporary data dir,
 // and drives it with the real kubectl. Every test that needs a cluster goes through here.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { request } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 
@@ -38,13 +39,23 @@ export interface StartOptions {
   dataDir?: string;
   port?: number;
   args?: string[];
+  /**
+   * Run the real node agent (root only): a node named after the data dir on 127.0.0.1, with a
+   * pod network of its own; destroy() runs `skiff killall` so no pod, bridge or cgroup is left.
+   */
+  agent?: boolean;
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-test-'));
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
+  const agentArgs = opts.agent
+    ? ['--node-ip', '127.0.0.1', '--kubelet-port', '0', '--node-name', `node-${basename(dataDir).replace(/[^a-z0-9]/gi, '').toLowerCase()}`,
+      '--cluster-cidr', await clusterCidrFor(dataDir)]
+    : ['--disable-agent'];
+  const ipForwardBefore = opts.agent ? readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8') : undefined;
   const child = spawn(SKIFF, ['server', '--data-dir', dataDir, '--https-listen-port', String(opts.port ?? 0),
-    '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, '--disable-agent', ...(opts.args ?? [])],
+    '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, ...agentArgs, ...(opts.args ?? [])],
   { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   child.stdout!.on('data', (d) => { logs += d; });
@@ -107,8 +118,32 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     },
     async destroy() {
       await server.stop();
+      if (opts.agent) {
+        await new Promise<void>((res) => execFile(SKIFF, ['killall', '--data-dir', dataDir], () => res()));
+        // The bridge plugin turns forwarding on; put it back as it was.
+        if (ipForwardBefore !== undefined) writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForwardBefore);
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;
+}
+
+/** The pod network a test cluster was first started with (kept in its data dir for restarts), or a free one. */
+async function clusterCidrFor(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'test-cluster-cidr');
+  try { return readFileSync(file, 'utf8').trim(); } catch { /* first start */ }
+  const cidr = await freeClusterCidr();
+  writeFileSync(file, cidr);
+  return cidr;
+}
+
+/** A /16 for a test cluster's pods that no interface on this machine is using (tests run in parallel). */
+async function freeClusterCidr(): Promise<string> {
+  const { stdout } = await promisify(execFile)('ip', ['-4', '-o', 'addr', 'show']);
+  for (let i = 0; i < 40; i++) {
+    const octet = 100 + ((process.pid + i * 3) % 40);
+    if (!stdout.includes(` 10.${octet}.`)) return `10.${octet}.0.0/16`;
+  }
+  throw new Error('no free 10.X.0.0/16 for a test cluster');
 }
