@@ -187,16 +187,16 @@ describe('skiff server --simulated-nodes', () => {
     assert.match(agent.logs(), /simulated nodes registered/);
   });
 
-  test('skiff agent refuses a token whose CA pin does not match, and needs --simulate', async () => {
+  test('skiff agent refuses a token whose CA pin does not match, and bad flags', async () => {
     const token = readFileSync(join(s.dataDir, 'server', 'token'), 'utf8').trim();
     const forged = token.replace(/^K10[0-9a-f]{64}/, `K10${'a'.repeat(64)}`);
     const bad = spawnAgent(['--server', s.url, '--token', forged, '--simulate', '1']);
     assert.equal(await exited(bad.child), 1);
     assert.match(bad.logs(), /token CA hash does not match/);
 
-    const real = spawnAgent(['--server', s.url, '--token', token]);
-    assert.equal(await exited(real.child), 2);
-    assert.match(real.logs(), /the real node agent is not available yet/);
+    const badPort = spawnAgent(['--server', s.url, '--token', token, '--kubelet-port', 'ten']);
+    assert.equal(await exited(badPort.child), 2);
+    assert.match(badPort.logs(), /invalid --kubelet-port ten/);
   });
 
   test('leases are renewed', async () => {

@@ -293,6 +293,9 @@ async function runAgent(args: string[]): Promise<void> {
   }
   const level = v['log-level'] as Level;
   if (!['debug', 'info', 'warn', 'error'].includes(level)) fail(`invalid --log-level ${level}`, AGENT_HELP);
+  // A real node's flags are checked before anything is started.
+  const realNode = v.simulate === undefined ? agentSettings(v, nodeSettings, AGENT_HELP) : undefined;
+  if (realNode) requireRoot(AGENT_HELP);
   const log = createLogger(level, { component: 'agent' });
   const token = v.token.trim();
 
@@ -310,14 +313,12 @@ async function runAgent(args: string[]): Promise<void> {
   const { ca } = await joinWithRetry(server.origin, token, log, () => stopping);
   if (stopping) return;
   const client = httpClient({ server: server.origin, ca, token, userAgent: `skiff-agent/${VERSION}` });
-  if (v.simulate === undefined) {
-    requireRoot(AGENT_HELP);
-    const settings = agentSettings(v, nodeSettings, AGENT_HELP);
+  if (realNode) {
     // Loaded only here: the kubelet's code is large and simulated nodes do not need it.
     const { startKubelet } = await import('../agent/kubelet/kubelet.ts');
     const kubelet = await startKubelet({
       client, nodeName: v['node-name']!, dataDir: v['data-dir']!, clusterDns: v['cluster-dns']!, clusterCa: ca,
-      labels: nodeSettings.labels, taints: nodeSettings.taints, controlPlane: false, ...settings, log,
+      labels: nodeSettings.labels, taints: nodeSettings.taints, controlPlane: false, ...realNode, log,
     });
     stopNodes = () => kubelet.stop();
     log.info('skiff agent is running', { server: server.origin, node: kubelet.nodeName, kubeletPort: kubelet.port });

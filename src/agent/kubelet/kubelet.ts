@@ -21,7 +21,7 @@ import { ensurePauseImage, PAUSE_IMAGE } from './pause-image.ts';
 import { bridgeName, setUpPodNetwork } from './pod-network.ts';
 import { startPodWorkers, type PodWorkers } from './pods/pod-workers.ts';
 import { ProbeManager } from './probes/probe-manager.ts';
-import { containerMounts, setUpPodVolumes, tearDownPodVolumes, type VolumeContext } from './volumes/volume-manager.ts';
+import { containerMounts, refreshPodVolumes, setUpPodVolumes, tearDownPodVolumes, type VolumeContext } from './volumes/volume-manager.ts';
 import { agentServingCert, startAgentServer } from './server/agent-server.ts';
 import { createStatsProvider } from './stats/stats-provider.ts';
 
@@ -31,6 +31,8 @@ type PodObject = Pod & KObject;
 const STATUS_CHECK_MS = 10_000;
 /** With a Lease, the kubelet posts an unchanged status only every few minutes (upstream: 5 min). */
 const STATUS_REPORT_MS = 60_000;
+/** How often projected volume contents are compared with the API (upstream: the 1 min pod resync). */
+const VOLUME_REFRESH_MS = 60_000;
 
 export interface KubeletOptions {
   /** API access as this node. */
@@ -248,6 +250,14 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     onUpdate: (_old, p) => workers!.sync(p),
     onDelete: (p) => workers!.forget(p),
   });
+  // ConfigMap, Secret, downward API and token contents follow the API into running pods, as
+  // upstream's periodic pod sync does.
+  const refreshTimer = setInterval(() => {
+    for (const pod of informer.list()) {
+      if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp) continue;
+      refreshPodVolumes(pod, volumeCtx).catch((err) => log.debug('volume refresh failed', { pod: pod.metadata?.name, error: String(err) }));
+    }
+  }, VOLUME_REFRESH_MS);
   // Only once every pod bound here is known may the workers clean up what no pod owns any more.
   informer.synced().then(() => workers!.synced(), () => undefined);
   info('node agent started', { ms: Date.now() - started });
@@ -260,6 +270,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
       clearTimeout(statusTimer);
       lease.stop();
       informer.stop();
+      clearInterval(refreshTimer);
       await workers?.stop();
       probes.stop();
       stats.stop();
