@@ -158,7 +158,7 @@ test('a real node runs, heals and keeps pods across a restart', { skip: skipUnle
   assert.ok(restarted.status.containerStatuses?.[0].lastState?.terminated, 'lastState shows the killed container');
 
   // Delete a pod: the ReplicaSet replaces it and the old one goes away.
-  await s.k('delete', 'pod', webPods[1].metadata.name, '--wait=true', '--timeout=60s');
+  await s.k('delete', 'pod', webPods[1].metadata.name, '--grace-period=1', '--wait=true', '--timeout=60s');
   await until('replacement running', async () => {
     const now = await pods(s, 'app=web');
     return now.length === 2 && now.every(isReady) && !now.some((p) => p.metadata.name === webPods[1].metadata.name);

@@ -36,7 +36,7 @@ export function startNodeIpamController(deps: NodeIpamControllerDeps): { stop():
     await nodes.synced();
     const node = nodes.get(name);
     if (!node || node.spec?.podCIDR || !pool) return;
-    const used: Ipv4Cidr[] = [...pending.values()];
+    const used: Ipv4Cidr[] = [...pending].filter(([node]) => node !== name).map(([, cidr]) => cidr);
     for (const n of nodes.list()) {
       for (const c of n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : [])) {
         const parsed = parseIpv4Cidr(c);
@@ -52,7 +52,12 @@ export function startNodeIpamController(deps: NodeIpamControllerDeps): { stop():
     }
     const text = formatCidr(cidr);
     pending.set(name, cidr);
-    await nodesApi.patch(name, 'merge', { spec: { podCIDR: text, podCIDRs: [text] } });
+    try {
+      await nodesApi.patch(name, 'merge', { spec: { podCIDR: text, podCIDRs: [text] } });
+    } catch (err) {
+      pending.delete(name);
+      throw err;
+    }
     log.info('node-ipam: assigned pod CIDR', { node: name, podCIDR: text });
   }
 
