@@ -13,6 +13,7 @@ import { containerdConfig, startContainerd, type RunningContainerd } from '../sr
 import { buildBusyboxImage, busyboxImageRef, importImage, normalizeImageName } from '../src/agent/runtime/images.ts';
 import { bridgeConflist, deleteBridge, firstHost, writeBridgeConfig } from '../src/agent/runtime/cni.ts';
 import { until } from './helpers/wait.ts';
+import { mountsUnder, processesMentioning } from '../src/agent/runtime/host-cleanup.ts';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -39,24 +40,6 @@ async function firewallRules(): Promise<string> {
   const dump = async (cmd: string) =>
     (await run(cmd, []).then((r) => r.stdout, () => '')).split('\n').filter((l) => l && !l.startsWith('#')).join('\n');
   return `${await dump('iptables-save')}\n${await dump('ip6tables-save')}`;
-}
-
-/** Mount points at or below dir, deepest first. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const info = await readFile('/proc/self/mountinfo', 'utf8');
-  return info.split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && (m === dir || m.startsWith(dir + '/')))
-    .sort((a, b) => b.length - a.length);
-}
-
-/** PIDs of processes whose command line mentions needle (the shims of our containerd). */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(needle)) pids.push(Number(entry));
-  }
-  return pids;
 }
 
 test('a pod runs through containerd CRI: network, HTTP, exec, logs, teardown', { skip: isRoot ? false : 'needs root to run containerd', timeout: 120_000 }, async (t) => {

@@ -20,6 +20,7 @@ import { goArch, nodeConditions, nodeResources, readMachineFacts, systemInfo } f
 import { ensurePauseImage, PAUSE_IMAGE } from './pause-image.ts';
 import { bridgeName, setUpPodNetwork } from './pod-network.ts';
 import { startPodWorkers, type PodWorkers } from './pods/pod-workers.ts';
+import { nodeCgroupRoot } from './pods/cgroups.ts';
 import { ProbeManager } from './probes/probe-manager.ts';
 import { containerMounts, refreshPodVolumes, setUpPodVolumes, tearDownPodVolumes, type VolumeContext } from './volumes/volume-manager.ts';
 import { agentServingCert, startAgentServer } from './server/agent-server.ts';
@@ -281,11 +282,6 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
       info('node agent stopped; pods keep running');
     },
   };
-}
-
-/** Where this node's pod cgroups live in every hierarchy (the pod workers create them below). */
-export function nodeCgroupRoot(nodeName: string): string {
-  return `/skiff/${nodeName}`;
 }
 
 function withoutHeartbeats(status: { conditions: NodeCondition[] }): unknown {

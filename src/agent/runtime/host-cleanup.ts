@@ -25,10 +25,15 @@ export async function processesMentioning(needle: string): Promise<number[]> {
   return pids;
 }
 
-/** Removes a cgroup directory and everything below it, deepest first, in every hierarchy. */
-export async function removeCgroupTree(path: string): Promise<void> {
-  for (const hierarchy of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
-    const root = join('/sys/fs/cgroup', hierarchy, path);
+/**
+ * Removes a cgroup directory and everything below it, deepest first, in every hierarchy (the
+ * unified one too, where runc may have mirrored it). Directories that still hold processes stay;
+ * returns whether everything went.
+ */
+export async function removeCgroupTree(path: string, mount = '/sys/fs/cgroup'): Promise<boolean> {
+  let clean = true;
+  for (const hierarchy of await readdir(mount).catch(() => [] as string[])) {
+    const root = join(mount, hierarchy, path);
     if (!(await exists(root))) continue;
     const dirs: string[] = [];
     const walk = async (d: string) => {
@@ -36,8 +41,11 @@ export async function removeCgroupTree(path: string): Promise<void> {
       for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await walk(join(d, e.name));
     };
     await walk(root);
-    for (const d of dirs.sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => undefined);
+    for (const d of dirs.sort((a, b) => b.length - a.length)) {
+      await rmdir(d).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') clean = false; });
+    }
   }
+  return clean;
 }
 
 /** Removes one cgroup directory in every hierarchy where it is empty (others still using it keep it). */

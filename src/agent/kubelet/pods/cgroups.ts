@@ -2,10 +2,11 @@
 // `burstable` and `besteffort` children and one `pod<uid>` directory per pod, which containerd
 // uses as the sandbox's cgroup parent but never creates or removes itself (containerd notes,
 // pitfall 4). Paths are pure; the file-system side creates and removes them in every hierarchy.
-import { mkdir, readFile, readdir, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1';
 import { MIN_SHARES, milliCpuToQuota, milliCpuToShares, podAmounts, qosClass, QUOTA_PERIOD, type QosClass } from './qos.ts';
+import { removeCgroupTree } from '../../runtime/host-cleanup.ts';
 
 export const CGROUP_MOUNT = '/sys/fs/cgroup';
 
@@ -115,26 +116,9 @@ export async function ensurePodCgroup(root: string, pod: Pod, mount = CGROUP_MOU
   return path;
 }
 
-/**
- * Removes a cgroup and everything below it from every hierarchy (the unified one too, where runc
- * may have mirrored it). Directories that still hold processes stay; returns whether all went.
- */
-export async function removeCgroup(path: string, mount = CGROUP_MOUNT): Promise<boolean> {
-  let clean = true;
-  for (const name of await readdir(mount).catch(() => [] as string[])) {
-    const top = join(mount, name, path);
-    if (!(await exists(top))) continue;
-    const dirs: string[] = [];
-    const walk = async (d: string) => {
-      dirs.push(d);
-      for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) if (e.isDirectory()) await walk(join(d, e.name));
-    };
-    await walk(top);
-    for (const d of dirs.sort((a, b) => b.length - a.length)) {
-      await rmdir(d).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') clean = false; });
-    }
-  }
-  return clean;
+/** Removes a cgroup and everything below it from every hierarchy; returns whether all went. */
+export function removeCgroup(path: string, mount = CGROUP_MOUNT): Promise<boolean> {
+  return removeCgroupTree(path, mount);
 }
 
 /** The UIDs of the pod cgroups present under a node root (any QoS class), with their paths. */

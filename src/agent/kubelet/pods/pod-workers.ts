@@ -154,16 +154,7 @@ export function startPodWorkers(o: PodWorkersOptions): PodWorkers {
     if (stopped) return;
     try {
       const [containers, sandboxes] = await Promise.all([o.cri.listContainers({}), o.cri.listPodSandbox({})]);
-      const prints = new Map<string, string[]>();
-      for (const c of containers.containers) {
-        const uid = c.labels[POD_UID_LABEL];
-        if (uid) (prints.get(uid) ?? prints.set(uid, []).get(uid)!).push(`${c.id}:${c.state}`);
-      }
-      for (const s of sandboxes.items) {
-        const uid = s.labels[POD_UID_LABEL];
-        if (uid) (prints.get(uid) ?? prints.set(uid, []).get(uid)!).push(`${s.id}:${s.state}`);
-      }
-      const next = new Map([...prints].map(([uid, p]) => [uid, p.sort().join(',')]));
+      const next = runtimeFingerprints(containers.containers, sandboxes.items);
       for (const [uid, print] of next) {
         if (lastFingerprints.get(uid) !== print && workers.get(uid)?.state && !workers.get(uid)!.finished) kick(uid);
       }
@@ -241,16 +232,7 @@ export function startPodWorkers(o: PodWorkersOptions): PodWorkers {
       const uids = new Set<string>();
       for (const s of sandboxes.items) if (s.labels[POD_UID_LABEL]) uids.add(s.labels[POD_UID_LABEL]);
       // Remember what runs now, so the first relist does not count it as a change.
-      const prints = new Map<string, string[]>();
-      for (const c of containers.containers) {
-        const uid = c.labels[POD_UID_LABEL];
-        if (uid) (prints.get(uid) ?? prints.set(uid, []).get(uid)!).push(`${c.id}:${c.state}`);
-      }
-      for (const s of sandboxes.items) {
-        const uid = s.labels[POD_UID_LABEL];
-        if (uid) (prints.get(uid) ?? prints.set(uid, []).get(uid)!).push(`${s.id}:${s.state}`);
-      }
-      lastFingerprints = new Map([...prints].map(([uid, p]) => [uid, p.sort().join(',')]));
+      lastFingerprints = runtimeFingerprints(containers.containers, sandboxes.items);
       const running = containers.containers.filter((c) => c.state === 'CONTAINER_RUNNING').length;
       log.info('found existing pods in the runtime; adopting them', {
         pods: uids.size, sandboxes: sandboxes.items.length, runningContainers: running, ms: Math.round(performance.now() - t0),
@@ -299,4 +281,14 @@ function apiLookups(o: PodWorkersOptions): EnvLookups {
     secret: (ns, name) => getOrUndefined<Secret>('secrets', ns, name),
     services: async (ns) => (await o.client.resource<Service & KObject>('', 'v1', 'services').list({ namespace: ns })).items,
   };
+}
+
+/** Per pod UID, what the runtime runs for it (ids and states): a change means the pod needs a sync. */
+function runtimeFingerprints(containers: Array<{ id: string; state: string; labels: Record<string, string> }>, sandboxes: Array<{ id: string; state: string; labels: Record<string, string> }>): Map<string, string> {
+  const prints = new Map<string, string[]>();
+  for (const item of [...containers, ...sandboxes]) {
+    const uid = item.labels[POD_UID_LABEL];
+    if (uid) (prints.get(uid) ?? prints.set(uid, []).get(uid)!).push(`${item.id}:${item.state}`);
+  }
+  return new Map([...prints].map(([uid, p]) => [uid, p.sort().join(',')]));
 }

@@ -4,6 +4,7 @@
 import type { Container, DownwardAPIVolumeFile, Pod } from 'kubernetes-types/core/v1';
 import { milliValue, parseQuantity, value } from '../../../machinery/quantity.ts';
 import type { Payload } from './atomic-writer.ts';
+import { goQuote } from '../../../machinery/fieldpath.ts';
 
 /** What an unset limit stands for: the node's allocatable amounts (e.g. { cpu: '2', memory: '8Gi' }). */
 export type NodeAllocatable = Record<string, string>;
@@ -48,24 +49,6 @@ export function podFieldValue(pod: Pod, fieldPath: string): string {
 /** upstream's FormatMap: `key="value"` per line, keys sorted, values quoted as Go's %q. */
 export function formatMap(m: Record<string, string>): string {
   return Object.keys(m).sort().map((k) => `${k}=${goQuote(m[k])}`).join('\n');
-}
-
-function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '"' || ch === '\\') out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c === 7) out += '\\a';
-    else if (c === 8) out += '\\b';
-    else if (c === 12) out += '\\f';
-    else if (c === 11) out += '\\v';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return out + '"';
 }
 
 /** `limits.cpu`, `requests.memory`, ...: the amount in whole divisors, rounded up. */
