@@ -1,10 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { PassThrough } from 'node:stream';
-import type { IncomingMessage } from 'node:http';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { PassThrough, type Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import { deflateLiterals, spdyClientSession } from './spdy-client.ts';
-import { acceptWebSocket, offeredSubprotocols } from './websocket.ts';
+import { acceptWebSocket, offeredSubprotocols, type WebSocketConnection } from './websocket.ts';
 
 test('SPDY header blocks form one zlib stream that inflates block by block', () => {
   const blocks = [Buffer.from('\x00\x00\x00\x01\x00\x00\x00\x0astreamtype\x00\x00\x00\x05error', 'latin1'), Buffer.from([0, 127, 128, 143, 144, 200, 255])];
@@ -51,28 +54,86 @@ test('the SPDY client opens streams, sends data and FIN, answers pings and reads
   wire.destroy();
 });
 
-function mask(opcode: number, payload: Buffer): Buffer {
-  const key = Buffer.from([1, 2, 3, 4]);
-  const masked = Buffer.from(payload.map((b, i) => b ^ key[i & 3]));
-  return Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), key, masked]);
+/** An HTTP server on loopback whose upgrades become WebSocket connections speaking `protocol`. */
+async function webSocketServer(protocol: string, onConnection: (ws: WebSocketConnection, req: IncomingMessage) => void): Promise<{ url: string; close: () => void }> {
+  const server = createServer();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onConnection(acceptWebSocket(req, socket, head, protocol), req));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { url: `ws://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
-test('the WebSocket server answers the handshake, unmasks messages, pongs pings and frames what it sends', () => {
-  const socket = new PassThrough();
-  const written: Buffer[] = [];
-  socket.write = ((chunk: Buffer | string) => { written.push(Buffer.from(chunk)); return true; }) as typeof socket.write;
-  const req = { headers: { 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', 'sec-websocket-protocol': 'v5.channel.k8s.io, v4.channel.k8s.io' } } as unknown as IncomingMessage;
-  assert.deepEqual(offeredSubprotocols(req), ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
-  const ws = acceptWebSocket(req, socket, Buffer.alloc(0), 'v5.channel.k8s.io');
-  // RFC 6455's example key and answer.
-  assert.match(written[0].toString(), /^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\nSec-WebSocket-Protocol: v5\.channel\.k8s\.io\r\n\r\n$/);
-  const messages: Buffer[] = [];
-  ws.onMessage((d) => messages.push(d));
-  socket.emit('data', Buffer.concat([mask(0x2, Buffer.from([0, 0x61])), mask(0x9, Buffer.from('p'))]));
-  assert.deepEqual(messages, [Buffer.from([0, 0x61])]);
-  assert.deepEqual(written[1], Buffer.from([0x8a, 1, 0x70]));
-  ws.send(Buffer.from([1, 0x62]));
-  assert.deepEqual(written[2], Buffer.from([0x82, 2, 1, 0x62]));
+test('the WebSocket server picks the subprotocol, passes binary messages both ways, pongs and closes', async () => {
+  const serverSide: Array<[Buffer, boolean]> = [];
+  let closedOnServer = false;
+  let offered: string[] = [];
+  const srv = await webSocketServer('v5.channel.k8s.io', (ws, req) => {
+    offered = offeredSubprotocols(req);
+    ws.onClose(() => { closedOnServer = true; });
+    ws.onMessage((data, binary) => {
+      serverSide.push([data, binary]);
+      if (data[0] === 0) ws.send(Buffer.concat([Buffer.from([1]), data.subarray(1)]));
+      else ws.close(1000);
+    });
+  });
+  try {
+    const client = new WebSocket(srv.url, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    await once(client, 'open');
+    assert.deepEqual(offered, ['v5.channel.k8s.io', 'v4.channel.k8s.io']);
+    assert.equal(client.protocol, 'v5.channel.k8s.io');
+
+    client.send(Buffer.from([0, 0x61]));
+    const [reply, replyBinary] = await once(client, 'message');
+    assert.deepEqual(reply, Buffer.from([1, 0x61]));
+    assert.equal(replyBinary, true);
+    assert.deepEqual(serverSide, [[Buffer.from([0, 0x61]), true]]);
+
+    client.ping(Buffer.from('p'));
+    const [pong] = await once(client, 'pong');
+    assert.deepEqual(pong, Buffer.from('p'));
+
+    // A message split into frames arrives whole.
+    client.send(Buffer.from([2]), { fin: false });
+    client.send(Buffer.from('xy'), { fin: true });
+    const [code] = await once(client, 'close');
+    assert.equal(code, 1000);
+    assert.deepEqual(serverSide[1], [Buffer.from([2, 0x78, 0x79]), true]);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(closedOnServer, true);
+  } finally {
+    srv.close();
+  }
+});
+
+/** Sends a raw upgrade request and returns everything the server answered before closing. */
+async function rawHandshake(url: string, headerLines: string[]): Promise<string> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  socket.end(['GET / HTTP/1.1', 'Host: x', 'Connection: Upgrade', 'Upgrade: websocket', ...headerLines, '', ''].join('\r\n'));
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  await once(socket, 'close');
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+test('the WebSocket handshake accepts kubectl\'s port-forward tunnel protocol and refuses a malformed request', async () => {
+  let conn: WebSocketConnection | undefined;
+  const srv = await webSocketServer('SPDY/3.1+portforward.k8s.io', (ws) => { conn = ws; });
+  try {
+    // Not an RFC 7230 token ('/'), yet kubectl 1.31+ offers exactly this.
+    const tunnel = await rawHandshake(srv.url, ['Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Protocol: SPDY/3.1+portforward.k8s.io']);
+    // RFC 6455's example key and answer.
+    assert.match(tunnel, /^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n[\s\S]*Sec-WebSocket-Protocol: SPDY\/3\.1\+portforward\.k8s\.io\r\n/);
+
+    const missingKey = await rawHandshake(srv.url, ['Sec-WebSocket-Version: 13']);
+    assert.match(missingKey, /^HTTP\/1\.1 400 /);
+    assert.equal(conn?.closed, true);
+    let notified = false;
+    conn?.onClose(() => { notified = true; });
+    assert.equal(notified, true);
+  } finally {
+    srv.close();
+  }
 });
 
 test('the log request names the container instance the kubelet would show, or refuses as it does', async () => {
