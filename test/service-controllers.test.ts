@@ -342,8 +342,15 @@ test('EndpointSlices: generated name, labels, owner, conditions, node, zone, pod
     await s.pod('ready', { labels: { app: 'web' }, ip: '10.42.0.11' });
     await s.pod('starting', { labels: { app: 'web' }, ip: '10.42.1.12', ready: false, node: 'node-b' });
     await s.pod('leaving', { labels: { app: 'web' }, ip: '10.42.0.13' });
+    // A sync that pods' readiness changes triggered carries the trigger time; a later one that
+    // only sees a pod terminating drops it, as upstream's does.
+    const first = await waitFor('web slice with three endpoints', async () => {
+      const list = await s.slicesOf('web');
+      return list.length === 1 && list[0].endpoints?.length === 3 && list;
+    });
+    assert.ok(first[0].metadata?.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']);
     await s.pods.delete('leaving', { namespace: 'default' });
-    const slices = await waitFor('web slices with three endpoints', async () => {
+    const slices = await waitFor('web slices with three endpoints, one terminating', async () => {
       const list = await s.slicesOf('web');
       return list.length === 1 && list[0].endpoints?.length === 3 && list[0].endpoints.some((e) => e.conditions?.terminating) && list;
     });
@@ -356,7 +363,6 @@ test('EndpointSlices: generated name, labels, owner, conditions, node, zone, pod
     assert.deepEqual(slice.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'Service', name: 'web', uid: svc.metadata!.uid, controller: true, blockOwnerDeletion: true }]);
     assert.equal(slice.addressType, 'IPv4');
     assert.deepEqual(slice.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
-    assert.ok(slice.metadata?.annotations?.['endpoints.kubernetes.io/last-change-trigger-time']);
     const byName = new Map(slice.endpoints.map((e) => [e.targetRef?.name, e]));
     const uid = async (n: string) => (await s.pods.get(n, 'default')).metadata!.uid;
     assert.deepEqual(byName.get('ready'), {

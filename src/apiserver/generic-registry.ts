@@ -357,7 +357,7 @@ export class GenericRegistry {
       // A /status write changes status only; everything else stays as stored.
       const status = obj.status;
       const annotations = obj.metadata?.annotations;
-      obj = deepClone(old);
+      obj = cloneJson(old);
       if (status === undefined) delete obj.status; else obj.status = status;
       if (def.statusWritesAnnotations) obj.metadata!.annotations = annotations;
     } else if (def.statusSubresource) {
@@ -727,7 +727,7 @@ function withResourceVersion(obj: KObject, revision: number): KObject {
 
 function checkBody(def: ResourceDefinition, body: KObject): KObject {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request is not a JSON object');
-  const obj = deepClone(body);
+  const obj = cloneJson(body);
   const apiVersion = apiVersionOf(def);
   if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
     throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
@@ -741,6 +741,29 @@ function checkBody(def: ResourceDefinition, body: KObject): KObject {
   obj.apiVersion = apiVersion;
   obj.kind = def.kind;
   return obj;
+}
+
+/**
+ * A deep copy, as structuredClone makes it, several times faster for the plain objects and arrays
+ * API objects are made of; anything else inside is left to structuredClone.
+ */
+function cloneJson<T>(v: T): T {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
+  for (const k of Object.keys(v)) {
+    const value = cloneJson((v as Record<string, unknown>)[k]);
+    // A "__proto__" key from parsed JSON is an ordinary property: keep it one.
+    if (k === '__proto__') Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    else out[k] = value;
+  }
+  return out as T;
 }
 
 /** What counts as "the spec" for generation: everything but metadata and status. */

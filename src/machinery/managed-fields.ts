@@ -237,9 +237,12 @@ interface Comparison {
 
 /**
  * What changed from `lhs` to `rhs`: leaves added, removed or modified, and maps, lists and list
- * items that appeared or disappeared as a whole.
+ * items that appeared or disappeared as a whole. With `skipEqual`, subtrees that are the same on
+ * both sides are not walked: they change nothing. Only for a stored `lhs` whose values were
+ * checked against the schema when it was written, since the walk is also what finds values the
+ * schema cannot place.
  */
-function compare(typer: Typer, lhs: unknown, rhs: unknown, t: TypeInfo): Comparison {
+function compare(typer: Typer, lhs: unknown, rhs: unknown, t: TypeInfo, skipEqual = false): Comparison {
   const c: Comparison = { added: new FieldSet(), removed: new FieldSet(), modified: new FieldSet() };
   const leaf = (l: unknown, r: unknown, path: string[]) => {
     if (l === undefined) c.added.insert(path);
@@ -247,6 +250,7 @@ function compare(typer: Typer, lhs: unknown, rhs: unknown, t: TypeInfo): Compari
     else if (!jsonEqual(l, r)) c.modified.insert(path);
   };
   const walk = (l: unknown, r: unknown, type: TypeInfo, path: string[]) => {
+    if (skipEqual && l !== undefined && r !== undefined && sameJson(l, r)) return;
     const sl = l === undefined ? undefined : shapeOf(type, l);
     const sr = r === undefined ? undefined : shapeOf(type, r);
     const shape = sl ?? sr;
@@ -273,6 +277,34 @@ function compare(typer: Typer, lhs: unknown, rhs: unknown, t: TypeInfo): Compari
   };
   walk(lhs, rhs, t, []);
   return c;
+}
+
+/** Exact equality of values as decoded JSON holds them (an own key holding undefined is a key too). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) {
+    if (!Object.hasOwn(b, k) || !sameJson((a as Obj)[k], (b as Obj)[k])) return false;
+  }
+  return true;
+}
+
+/** Whether `set` holds any path of `other`, i.e. whether set.difference(other) would change it. */
+function sharesPath(set: FieldSet, other: FieldSet): boolean {
+  for (const m of other.members) if (set.members.has(m)) return true;
+  for (const [pe, child] of other.children) {
+    const mine = set.children.get(pe);
+    if (mine && sharesPath(mine, child)) return true;
+  }
+  return false;
 }
 
 /** A map member for comparison, with an absent always-serialized field read as Go would hold it. */
@@ -415,6 +447,8 @@ interface Manager {
   subresource?: string;
   time?: string;
   set: FieldSet;
+  /** The stored FieldsV1 `set` was read from, written back as it was while the set is unchanged. */
+  stored?: { set: FieldSet; fieldsV1: unknown };
 }
 
 /** Managers keyed by upstream's identifier (see managerId). */
@@ -433,7 +467,7 @@ function managerId(m: { manager: string; operation: Operation; apiVersion: strin
 
 class ManagedFieldsError extends Error {}
 
-function decodeManagers(entries: unknown): Managers {
+function decodeManagers(entries: unknown, keepStored = false): Managers {
   const managers: Managers = new Map();
   if (entries === undefined || entries === null) return managers;
   if (!Array.isArray(entries)) throw new ManagedFieldsError('managedFields must be a list');
@@ -457,14 +491,15 @@ function decodeManagers(entries: unknown): Managers {
     };
     if (typeof e.subresource === 'string' && e.subresource) m.subresource = e.subresource;
     if (typeof e.time === 'string' && e.time) m.time = e.time;
+    if (keepStored) m.stored = { set, fieldsV1: e.fieldsV1 ?? {} };
     managers.set(managerId(m), m);
   });
   return managers;
 }
 
-function decodeOrEmpty(entries: unknown): Managers {
+function decodeOrEmpty(entries: unknown, keepStored = false): Managers {
   try {
-    return decodeManagers(entries);
+    return decodeManagers(entries, keepStored);
   } catch {
     return new Map();
   }
@@ -482,7 +517,8 @@ function encodeManagers(managers: Managers): ManagedFieldsEntry[] {
     const entry: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time) entry.time = m.time;
     entry.fieldsType = 'FieldsV1';
-    entry.fieldsV1 = m.set.toFieldsV1();
+    // Encoding a set is a walk and a sort at every level: an entry nobody changed keeps its text.
+    entry.fieldsV1 = (m.stored?.set === m.set ? m.stored.fieldsV1 : m.set.toFieldsV1()) as ManagedFieldsEntry['fieldsV1'];
     if (m.subresource) entry.subresource = m.subresource;
     return entry;
   });
@@ -573,11 +609,12 @@ function context(schema: SchemaModel, rootType: string, resetFields: string[] | 
  */
 function recordUpdate(ctx: Context, managers: Managers, live: Obj, updated: Obj, who: { manager: string; apiVersion: string; subresource?: string }, now: string): Managers {
   const out: Managers = new Map([...managers].map(([id, m]) => [id, { ...m }]));
-  const c = compare(ctx.typer, live, updated, ctx.root);
+  const c = compare(ctx.typer, live, updated, ctx.root, true);
   const visible = excludeFields(c, ctx.ignored);
   const taken = visible.modified.union(visible.added);
   for (const [id, m] of out) {
-    m.set = m.set.difference(taken).difference(visible.removed);
+    // Most writes touch none of most managers' fields: those keep their set (and its stored text).
+    if (sharesPath(m.set, taken) || sharesPath(m.set, visible.removed)) m.set = m.set.difference(taken).difference(visible.removed);
     if (m.set.isEmpty()) out.delete(id);
   }
   const gained = c.modified.union(c.added).difference(c.removed).recursiveDifference(ctx.ignored).difference(STRIPPED);
@@ -629,7 +666,7 @@ export function updateManagedFields(opts: UpdateManagedFieldsOptions): ManagedFi
   const liveEntries = isObj(old?.metadata) ? old.metadata.managedFields : undefined;
   let managers: Managers;
   if (opts.subresource) {
-    managers = decodeOrEmpty(liveEntries);
+    managers = decodeOrEmpty(liveEntries, true);
   } else {
     const requested = isObj(updated.metadata) ? updated.metadata.managedFields : undefined;
     if (isResetRequest(requested)) {
@@ -637,21 +674,122 @@ export function updateManagedFields(opts: UpdateManagedFieldsOptions): ManagedFi
     } else {
       let fromRequest: Managers | undefined;
       try { fromRequest = decodeManagers(requested); } catch { fromRequest = undefined; }
-      managers = fromRequest?.size ? fromRequest : decodeOrEmpty(liveEntries);
+      managers = fromRequest?.size ? fromRequest : decodeOrEmpty(liveEntries, true);
     }
   }
   // An existing object that has no managedFields is only tracked again once something applies to it.
   if (managers.size === 0 && old !== undefined) return [];
+  const who = { manager: opts.manager, apiVersion, subresource: opts.subresource };
+  const created = old === undefined && managers.size === 0 ? createdFields(opts, updated) : undefined;
+  if (created) {
+    // The writer's entry as recordUpdate would make it, with the set (and its encoding) known.
+    if (!created.set) return [];
+    const entry: Manager = { manager: who.manager, operation: 'Update', apiVersion, set: created.set, time: opts.now,
+      stored: { set: created.set, fieldsV1: JSON.parse(created.fieldsV1) } };
+    if (who.subresource) entry.subresource = who.subresource;
+    return encodeManagers(new Map([[managerId(entry), entry]]));
+  }
   const ctx = context(opts.schema, opts.rootType, opts.resetFields);
   try {
-    const result = recordUpdate(ctx, managers, withoutManagedFields(old), withoutManagedFields(updated),
-      { manager: opts.manager, apiVersion, subresource: opts.subresource }, opts.now);
+    const result = recordUpdate(ctx, managers, withoutManagedFields(old), withoutManagedFields(updated), who, opts.now);
     return encodeManagers(result);
   } catch (err) {
     // Upstream stores no managedFields rather than wrong ones when the object does not fit the schema.
     if (err instanceof TypedValueError) return [];
     throw err;
   }
+}
+
+// ---- what a create owns, by the shape of the object ---------------------------------------------
+
+/** The fields a create owns (none: `set` undefined, also when the object does not fit the schema). */
+interface CreatedFields {
+  set: FieldSet | undefined;
+  fieldsV1: string;
+}
+
+const CREATED_SHAPES_KEPT = 512;
+const createdShapes = new WeakMap<SchemaModel, Map<string, CreatedFields>>();
+/**
+ * How often shapes of a kind came again. Kinds whose objects rarely share one (Pods whose
+ * generated token volume names differ, say) are only looked up now and then, since a miss costs
+ * the shape on top of the walk.
+ */
+const shapeStats = new Map<string, { lookups: number; hits: number; skipped: number }>();
+const SHAPE_PROBES = 64;
+const SHAPE_REPROBE_EVERY = 256;
+
+/**
+ * What a create owns: every field the object sets, which depends only on its shape (its keys,
+ * what kind of value each holds, and the lists' contents, whose items are told apart by their
+ * values), not on its scalar values. Objects made alike (the Events of a recorder) share a
+ * shape, so the walk against the schema and the sorted encoding are done once per shape.
+ * Undefined when not looked up (see shapeStats) or for a value JSON does not have.
+ */
+function createdFields(opts: UpdateManagedFieldsOptions, updated: Obj): CreatedFields | undefined {
+  let stats = shapeStats.get(opts.rootType);
+  if (!stats) shapeStats.set(opts.rootType, (stats = { lookups: 0, hits: 0, skipped: 0 }));
+  const rarelyShared = stats.lookups >= SHAPE_PROBES && stats.hits * 4 < stats.lookups;
+  if (rarelyShared && ++stats.skipped % SHAPE_REPROBE_EVERY !== 0) return undefined;
+  const parts: string[] = [opts.rootType, opts.subresource ?? '', (opts.resetFields ?? []).join(',')];
+  if (!appendShape(withoutManagedFields(updated), parts, false)) return undefined;
+  const key = parts.join('\u0000');
+  let shapes = createdShapes.get(opts.schema);
+  if (!shapes) createdShapes.set(opts.schema, (shapes = new Map()));
+  let known = shapes.get(key);
+  if (!rarelyShared) {
+    stats.lookups++;
+    if (known) stats.hits++;
+  } else if (known) {
+    stats.lookups = stats.hits = 0; // a look now and then hit: count afresh
+  }
+  if (!known) {
+    const ctx = context(opts.schema, opts.rootType, opts.resetFields);
+    known = { set: undefined, fieldsV1: '' };
+    try {
+      const result = recordUpdate(ctx, new Map(), withoutManagedFields(undefined), withoutManagedFields(updated),
+        { manager: '', apiVersion: '', subresource: opts.subresource }, '');
+      const entry = [...result.values()][0];
+      if (entry && !entry.set.isEmpty()) known = { set: entry.set, fieldsV1: JSON.stringify(entry.set.toFieldsV1()) };
+    } catch (err) {
+      if (!(err instanceof TypedValueError)) throw err;
+    }
+    if (shapes.size >= CREATED_SHAPES_KEPT) shapes.clear();
+    shapes.set(key, known);
+  }
+  return known;
+}
+
+/**
+ * Appends the shape of a value to `parts`: maps by key with a tag for each value's kind, lists
+ * with their items in full (list items are told apart by their values). False when the value
+ * holds something JSON has no word for.
+ */
+function appendShape(v: unknown, parts: string[], inList: boolean): boolean {
+  if (v === undefined) { parts.push('u'); return true; }
+  if (v === null) { parts.push('z'); return true; }
+  switch (typeof v) {
+    case 'string': parts.push(inList ? JSON.stringify(v) : 's'); return true;
+    case 'number': parts.push(inList ? `n${v}` : 'n'); return true;
+    case 'boolean': parts.push(inList ? `b${v}` : 'b'); return true;
+    case 'object': break;
+    default: return false;
+  }
+  if (Array.isArray(v)) {
+    parts.push('[');
+    for (const item of v) if (!appendShape(item, parts, true)) return false;
+    parts.push(']');
+    return true;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return false;
+  parts.push('{');
+  for (const k of Object.keys(v)) {
+    parts.push(JSON.stringify(k));
+    if (!appendShape((v as Obj)[k], parts, inList)) return false;
+  }
+  parts.push('}');
+  return true;
 }
 
 // ---- server-side apply -------------------------------------------------------------------------

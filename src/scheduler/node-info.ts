@@ -43,6 +43,19 @@ export class NodeInfo {
   /** cpu / memory requested, counting defaults for containers that request nothing. */
   nonZeroMilliCPU = 0;
   nonZeroMemory = 0;
+  /**
+   * Copies of the cpu and memory totals and of allocatable − requested (and room for pods), kept
+   * on the NodeInfo itself: the resource filter and scores read them on hundreds of nodes for
+   * every pod, and one object is fewer memory reads than four.
+   */
+  allocatableMilliCPU = 0;
+  allocatableMemory = 0;
+  requestedMilliCPU = 0;
+  requestedMemory = 0;
+  freeMilliCPU = 0;
+  freeMemory = 0;
+  freeEphemeralStorage = 0;
+  freePods = 0;
   readonly pods = new Map<string, PodInfo>();
   readonly podsWithAffinity = new Map<string, PodInfo>();
   readonly podsWithRequiredAntiAffinity = new Map<string, PodInfo>();
@@ -64,6 +77,7 @@ export class NodeInfo {
       this.unschedulable = false;
       this.allocatable = emptyResources();
       this.allowedPodNumber = 0;
+      this.updateFree();
       return;
     }
     this.labels = node.metadata?.labels ?? NO_LABELS;
@@ -72,6 +86,18 @@ export class NodeInfo {
     const a = allocatableOf(node);
     this.allocatable = a.resources;
     this.allowedPodNumber = a.pods;
+    this.updateFree();
+  }
+
+  private updateFree(): void {
+    this.allocatableMilliCPU = this.allocatable.milliCPU;
+    this.allocatableMemory = this.allocatable.memory;
+    this.requestedMilliCPU = this.requested.milliCPU;
+    this.requestedMemory = this.requested.memory;
+    this.freeMilliCPU = this.allocatable.milliCPU - this.requested.milliCPU;
+    this.freeMemory = this.allocatable.memory - this.requested.memory;
+    this.freeEphemeralStorage = this.allocatable.ephemeralStorage - this.requested.ephemeralStorage;
+    this.freePods = this.allowedPodNumber - this.pods.size;
   }
 
   get zone(): string | undefined {
@@ -98,6 +124,7 @@ export class NodeInfo {
 
   private account(p: PodInfo, sign: 1 | -1): void {
     addResources(this.requested, p.requests, sign);
+    this.updateFree();
     this.nonZeroMilliCPU += sign * p.nonZeroMilliCPU;
     this.nonZeroMemory += sign * p.nonZeroMemory;
     for (const hp of p.hostPorts) this.countPort(hp, sign);
@@ -136,11 +163,19 @@ export class NodeInfo {
     c.requested = cloneResources(this.requested);
     c.nonZeroMilliCPU = this.nonZeroMilliCPU;
     c.nonZeroMemory = this.nonZeroMemory;
+    c.allocatableMilliCPU = this.allocatableMilliCPU;
+    c.allocatableMemory = this.allocatableMemory;
+    c.requestedMilliCPU = this.requestedMilliCPU;
+    c.requestedMemory = this.requestedMemory;
+    c.freeMilliCPU = this.freeMilliCPU;
+    c.freeMemory = this.freeMemory;
+    c.freeEphemeralStorage = this.freeEphemeralStorage;
     for (const [k, v] of this.pods) c.pods.set(k, v);
     for (const [k, v] of this.podsWithAffinity) c.podsWithAffinity.set(k, v);
     for (const [k, v] of this.podsWithRequiredAntiAffinity) c.podsWithRequiredAntiAffinity.set(k, v);
     for (const [k, ips] of this.usedPorts) c.usedPorts.set(k, new Map(ips));
     for (const [k, v] of this.ownerCounts) c.ownerCounts.set(k, v);
+    c.freePods = this.freePods;
     return c;
   }
 }

@@ -4,6 +4,9 @@
 import type { NominatedPods } from './framework.ts';
 import type { PodInfo } from './pod-info.ts';
 
+/** Asked for on every node filtered, mostly of nodes nobody was promised: one shared empty answer. */
+const NONE: readonly PodInfo[] = Object.freeze([]);
+
 export class Nominator implements NominatedPods {
   private readonly byNode = new Map<string, Map<string, PodInfo>>();
   private readonly nodeOf = new Map<string, string>();
@@ -32,6 +35,6 @@ export class Nominator implements NominatedPods {
   }
 
   nominatedOn(node: string): Iterable<PodInfo> {
-    return this.byNode.get(node)?.values() ?? [];
+    return this.byNode.get(node)?.values() ?? NONE;
   }
 }

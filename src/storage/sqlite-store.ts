@@ -4,8 +4,16 @@
 // Compare-and-swap is backed by a unique index on (name, prev_revision): two writers that both
 // saw the same latest row cannot both append after it.
 //
-// One process owns the file. Every write is one synchronous transaction, so within the process
-// there is nothing to race; watchers are fed from the write path after each commit.
+// One process owns the file. Writes run synchronously, one after another, so within the process
+// there is nothing to race. Group commit: the writes that arrive in one turn of the event loop
+// share one transaction, committed at the end of that turn; no write is acknowledged (and no
+// read that ran inside the open transaction answered) before it commits, so an acknowledged
+// write survives kill -9 and nobody sees a value that a failed commit would take back. Watchers
+// are fed after each commit.
+//
+// An update does not copy the previous value into its row (old_value, kept for databases written
+// before): a watch replay reads it from the row its prev_revision names, which compaction keeps
+// for as long as the newer row can be replayed.
 
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
@@ -29,6 +37,25 @@ interface Row {
   prev_revision: number;
   value: string;
   old_value: string | null;
+}
+
+/** A row as a replay reads it: with the value of the row it replaced (absent for creates). */
+interface ReplayRow extends Row {
+  prev_value: string | null;
+}
+
+/** A change about to be appended, with the value it replaces (for the watch event, not stored). */
+type Change = Omit<Row, 'id' | 'create_revision' | 'old_value'> & { create_revision?: number; prevValue?: string };
+
+/** Writes of one turn of the event loop, sharing one transaction. */
+interface Batch {
+  /** The newest revision written in it so far. */
+  revision: number;
+  events: WatchEvent[];
+  /** Settles when the transaction commits (or fails); everything done inside it waits for this. */
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 const SCHEMA = `
@@ -82,6 +109,8 @@ function latestAt(range: KeyRange): string {
 }
 
 const SQLITE_CONSTRAINT = 19;
+/** How many recently read or written rows are kept in memory, so hot keys are not read back from SQLite. */
+const LATEST_ROWS_KEPT = 2048;
 
 /**
  * Opens (creating if needed) the SQLite store at `path`. Synchronous: the database is ready when
@@ -110,6 +139,10 @@ export function openSqliteStore(path: string): Store {
   let closed = false;
   let compactRevision = readMeta('compact_revision');
   const watchers = new Set<SqliteWatch>();
+  let batch: Batch | undefined;
+  let committedRevision = readSequence();
+  /** The newest row of recently used keys (this process owns the file, so nobody else changes them). */
+  const latest = new Map<string, Row>();
 
   function readMeta(name: string): number {
     const row = db.prepare('SELECT value FROM meta WHERE name = ?').get(name);
@@ -120,14 +153,89 @@ export function openSqliteStore(path: string): Store {
     if (closed) throw new StoreError('Unavailable', 'sqlite store is closed');
   }
 
-  function revisionNow(): number {
+  function readSequence(): number {
     // sqlite_sequence keeps the highest id ever handed out, even after compaction removed that row.
     const row = sql("SELECT seq FROM sqlite_sequence WHERE name = 'kv'").get();
     return row ? Number(row.seq) : 0;
   }
 
+  /** The newest revision, counting writes of the open transaction (whose readers wait for its commit). */
+  function revisionNow(): number {
+    return batch ? batch.revision : committedRevision;
+  }
+
   function latestRow(key: string): Row | undefined {
-    return sql('SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
+    const kept = latest.get(key);
+    if (kept) return kept;
+    const row = sql('SELECT * FROM kv WHERE name = ? ORDER BY id DESC LIMIT 1').get(key) as Row | undefined;
+    if (row) remember(row);
+    return row;
+  }
+
+  function remember(row: Row): void {
+    latest.delete(row.name); // re-inserted last: the Map's first key is the least recently used
+    latest.set(row.name, row.old_value === null ? row : { ...row, old_value: null });
+    if (latest.size > LATEST_ROWS_KEPT) latest.delete(latest.keys().next().value!);
+  }
+
+  // ---- group commit ----------------------------------------------------------------------
+
+  /** The open transaction, or a new one committed at the end of this turn of the event loop. */
+  function openBatch(): Batch {
+    if (batch) return batch;
+    db.exec('BEGIN IMMEDIATE');
+    let resolve!: () => void;
+    let reject!: (err: unknown) => void;
+    const done = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    done.catch(() => {}); // every operation of the batch sees a failure through its own await
+    // Under BEGIN IMMEDIATE nobody else can write, so the sequence read now holds for the batch.
+    batch = { revision: readSequence(), events: [], done, resolve, reject };
+    setImmediate(commitBatch);
+    return batch;
+  }
+
+  function commitBatch(): void {
+    const b = batch;
+    if (!b) return;
+    batch = undefined;
+    try {
+      db.exec('COMMIT');
+    } catch (err) {
+      abandonBatch(b, err);
+      return;
+    }
+    committedRevision = b.revision;
+    for (const event of b.events) for (const watcher of watchers) watcher.offer(event);
+    b.resolve();
+  }
+
+  /** The transaction failed as a whole: none of its writes happened, and nothing read in it holds. */
+  function abandonBatch(b: Batch, err: unknown): void {
+    if (batch === b) batch = undefined;
+    try {
+      if (db.isOpen && db.isTransaction) db.exec('ROLLBACK');
+    } catch {
+      // the rollback failing leaves nothing more to undo here
+    }
+    latest.clear();
+    b.reject(new StoreError('Unavailable', `sqlite write failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
+
+  /**
+   * Runs one store operation now. When a transaction is open (this operation's write, or others
+   * of the same turn), its outcome is handed out only once that transaction has committed.
+   */
+  async function settled<T>(operation: () => T): Promise<T> {
+    ensureOpen();
+    let value: T;
+    try {
+      value = operation();
+    } catch (err) {
+      if (batch) await batch.done;
+      throw err;
+    }
+    if (batch) await batch.done;
+    return value;
   }
 
   /** Resolves a requested read revision (0: latest), failing when compacted or in the future. */
@@ -141,7 +249,9 @@ export function openSqliteStore(path: string): Store {
     return requested;
   }
 
+  /** A transaction of its own (compaction), after the open batch has committed. */
   function inTransaction<T>(fn: () => T): T {
+    commitBatch();
     db.exec('BEGIN IMMEDIATE');
     try {
       const result = fn();
@@ -153,32 +263,26 @@ export function openSqliteStore(path: string): Store {
     }
   }
 
-  /** Appends one change (inside a transaction) and feeds it to the watchers after commit. */
-  function append(change: Omit<Row, 'id' | 'create_revision'> & { create_revision?: number }): Row {
-    let row: Row;
+  /** Appends one change to the open transaction; watchers get it once that commits. */
+  function append(change: Change): Row {
+    const b = openBatch();
+    const id = b.revision + 1;
+    const stored: Row = {
+      id, name: change.name, created: change.created, deleted: change.deleted,
+      create_revision: change.create_revision ?? id, prev_revision: change.prev_revision, value: change.value, old_value: null,
+    };
     try {
-      row = inTransaction(() => {
-        const id = revisionNow() + 1;
-        const stored: Row = { ...change, id, create_revision: change.create_revision ?? id };
-        sql(
-          `INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value, old_value)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          stored.id,
-          stored.name,
-          stored.created,
-          stored.deleted,
-          stored.create_revision,
-          stored.prev_revision,
-          stored.value,
-          stored.old_value,
-        );
-        return stored;
-      });
+      sql(
+        `INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value, old_value)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+      ).run(stored.id, stored.name, stored.created, stored.deleted, stored.create_revision, stored.prev_revision, stored.value);
     } catch (err) {
+      // Some failures (disk full, I/O) end the whole transaction: then every write of it failed.
+      if (!db.isTransaction) abandonBatch(b, err);
       // Only another process writing the same file can get here: someone appended after the
       // row we read. Report it the way the caller would have seen it had it read later.
       if (isConstraintError(err)) {
+        latest.delete(change.name);
         const current = latestRow(change.name);
         if (change.created && current && !current.deleted) {
           throw keyExists(change.name);
@@ -189,9 +293,10 @@ export function openSqliteStore(path: string): Store {
       }
       throw err;
     }
-    const event = toEvent(row);
-    for (const watcher of watchers) watcher.offer(event);
-    return row;
+    b.revision = id;
+    remember(stored);
+    b.events.push(toEvent(stored, change.prevValue ?? null));
+    return stored;
   }
 
   /** The live row for key, or NotFound / Conflict against expectedRevision. */
@@ -208,88 +313,82 @@ export function openSqliteStore(path: string): Store {
     return current;
   }
 
+  function listNow(prefix: string, opts: ListOptions): ListResult {
+    const revision = readRevision(opts.revision);
+    const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
+    const range = keyRange('k.name', prefix, opts.startAfter);
+    const rows = sql(`SELECT k.* ${latestAt(range)} ORDER BY k.name LIMIT :limit`).all({
+      ...range.params,
+      rev: revision,
+      limit: limit < 0 ? -1 : limit + 1,
+    }) as unknown as Row[];
+    const more = limit >= 0 && rows.length > limit;
+    const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
+    const result: ListResult = { items, revision, more };
+    if (more) {
+      const rest = keyRange('k.name', prefix, items[items.length - 1].key);
+      const counted = sql(`SELECT COUNT(*) AS n ${latestAt(rest)}`).get({ ...rest.params, rev: revision });
+      result.remaining = Number(counted?.n ?? 0);
+    }
+    return result;
+  }
+
   const store: Store = {
     async get(key) {
       ensureOpen();
       const row = latestRow(key);
-      return row && !row.deleted ? toKeyValue(row) : undefined;
+      const kv = row && !row.deleted ? toKeyValue(row) : undefined;
+      // Only a value written by the open transaction waits for its commit: a committed one is
+      // answered at once, so a read-modify-write (a patch) is not held behind others' writes.
+      if (batch && row && row.id > committedRevision) await batch.done;
+      return kv;
     },
 
-    async list(prefix, opts: ListOptions = {}): Promise<ListResult> {
-      ensureOpen();
-      const revision = readRevision(opts.revision);
-      const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
-      const range = keyRange('k.name', prefix, opts.startAfter);
-      const rows = sql(`SELECT k.* ${latestAt(range)} ORDER BY k.name LIMIT :limit`).all({
-        ...range.params,
-        rev: revision,
-        limit: limit < 0 ? -1 : limit + 1,
-      }) as unknown as Row[];
-      const more = limit >= 0 && rows.length > limit;
-      const items = (more ? rows.slice(0, limit) : rows).map(toKeyValue);
-      const result: ListResult = { items, revision, more };
-      if (more) {
-        const rest = keyRange('k.name', prefix, items[items.length - 1].key);
-        const counted = sql(`SELECT COUNT(*) AS n ${latestAt(rest)}`).get({ ...rest.params, rev: revision });
-        result.remaining = Number(counted?.n ?? 0);
-      }
-      return result;
+    list(prefix, opts: ListOptions = {}) {
+      return settled(() => listNow(prefix, opts));
     },
 
-    async count(prefix) {
-      ensureOpen();
-      const range = keyRange('k.name', prefix);
-      const counted = sql(`SELECT COUNT(*) AS n ${latestAt(range)}`).get({ ...range.params, rev: revisionNow() });
-      return Number(counted?.n ?? 0);
-    },
-
-    async create(key, value) {
-      ensureOpen();
-      const previous = latestRow(key);
-      if (previous && !previous.deleted) throw keyExists(key);
-      const row = append({
-        name: key,
-        created: 1,
-        deleted: 0,
-        prev_revision: previous?.id ?? 0,
-        value,
-        old_value: null,
+    count(prefix) {
+      return settled(() => {
+        const range = keyRange('k.name', prefix);
+        const counted = sql(`SELECT COUNT(*) AS n ${latestAt(range)}`).get({ ...range.params, rev: revisionNow() });
+        return Number(counted?.n ?? 0);
       });
-      return toKeyValue(row);
     },
 
-    async update(key, value, expectedRevision) {
-      ensureOpen();
-      const current = liveRow(key, expectedRevision);
-      const row = append({
-        name: key,
-        created: 0,
-        deleted: 0,
-        create_revision: current.create_revision,
-        prev_revision: current.id,
-        value,
-        old_value: current.value,
+    create(key, value) {
+      return settled(() => {
+        const previous = latestRow(key);
+        if (previous && !previous.deleted) throw keyExists(key);
+        const row = append({ name: key, created: 1, deleted: 0, prev_revision: previous?.id ?? 0, value });
+        return toKeyValue(row);
       });
-      return toKeyValue(row);
     },
 
-    async delete(key, expectedRevision) {
-      ensureOpen();
-      const current = liveRow(key, expectedRevision);
-      const row = append({
-        name: key,
-        created: 0,
-        deleted: 1,
-        create_revision: current.create_revision,
-        prev_revision: current.id,
-        value: current.value,
-        old_value: current.value,
+    update(key, value, expectedRevision) {
+      return settled(() => {
+        const current = liveRow(key, expectedRevision);
+        const row = append({
+          name: key, created: 0, deleted: 0, create_revision: current.create_revision,
+          prev_revision: current.id, value, prevValue: current.value,
+        });
+        return toKeyValue(row);
       });
-      return { prev: toKeyValue(current), revision: row.id };
+    },
+
+    delete(key, expectedRevision) {
+      return settled(() => {
+        const current = liveRow(key, expectedRevision);
+        const row = append({
+          name: key, created: 0, deleted: 1, create_revision: current.create_revision,
+          prev_revision: current.id, value: current.value, prevValue: current.value,
+        });
+        return { prev: toKeyValue(current), revision: row.id };
+      });
     },
 
     watch(prefix, afterRevision, handlers) {
-      const watcher = new SqliteWatch(prefix, handlers, () => watchers.delete(watcher));
+      const watcher = new SqliteWatch(prefix, afterRevision, handlers, () => watchers.delete(watcher));
       if (closed) {
         watcher.fail(new StoreError('Unavailable', 'sqlite store is closed'));
         return watcher;
@@ -300,20 +399,21 @@ export function openSqliteStore(path: string): Store {
         );
         return watcher;
       }
-      // Replay the log up to now, then take live events. Both happen in this synchronous call,
-      // so no write can land between them: no gap, no duplicate.
-      const range = keyRange('name', prefix);
-      const history = sql(`SELECT * FROM kv WHERE id > :after AND ${range.sql} ORDER BY id`).all({
-        ...range.params,
-        after: afterRevision,
-      }) as unknown as Row[];
-      for (const row of history) watcher.offer(toEvent(row));
+      // Replay the log up to the last commit, then take live events (the open transaction's
+      // come at its commit). Both happen in this synchronous call: no gap, no duplicate.
+      const range = keyRange('k.name', prefix);
+      const history = sql(
+        `SELECT k.*, p.value AS prev_value FROM kv AS k LEFT JOIN kv AS p ON p.id = k.prev_revision
+         WHERE k.id > :after AND k.id <= :committed AND ${range.sql} ORDER BY k.id`,
+      ).all({ ...range.params, after: afterRevision, committed: committedRevision }) as unknown as ReplayRow[];
+      for (const row of history) watcher.offer(toEvent(row, row.old_value ?? row.prev_value));
       watchers.add(watcher);
       return watcher;
     },
 
     async compact(revision) {
       ensureOpen();
+      commitBatch(); // compaction is a transaction of its own
       if (revision <= compactRevision) return;
       const current = revisionNow();
       if (revision > current) throw futureRevision(revision, current);
@@ -331,23 +431,23 @@ export function openSqliteStore(path: string): Store {
         ).run({ to: revision });
       });
       compactRevision = revision;
+      latest.clear(); // deletion markers it kept in memory may be gone
       // Hand freed pages back to the file system and fold the WAL into the main file.
       db.exec('PRAGMA incremental_vacuum');
       db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     },
 
-    async currentRevision() {
-      ensureOpen();
-      return revisionNow();
+    currentRevision() {
+      return settled(revisionNow);
     },
 
-    async compactedRevision() {
-      ensureOpen();
-      return compactRevision;
+    compactedRevision() {
+      return settled(() => compactRevision);
     },
 
     async close() {
       if (closed) return;
+      commitBatch(); // what was written is kept; those waiting for it hear the outcome
       closed = true;
       for (const watcher of watchers) watcher.stop();
       watchers.clear();
@@ -360,20 +460,23 @@ export function openSqliteStore(path: string): Store {
 /** One watch: events queue up here and reach the handler on a later turn of the event loop. */
 class SqliteWatch implements Watcher {
   private readonly prefix: string;
+  /** Events at or below this revision were asked not to be sent. */
+  private readonly after: number;
   private readonly handlers: WatchHandlers;
   private readonly onStop: () => void;
   private pending: WatchEvent[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private stopped = false;
 
-  constructor(prefix: string, handlers: WatchHandlers, onStop: () => void) {
+  constructor(prefix: string, after: number, handlers: WatchHandlers, onStop: () => void) {
     this.prefix = prefix;
+    this.after = after;
     this.handlers = handlers;
     this.onStop = onStop;
   }
 
   offer(event: WatchEvent): void {
-    if (this.stopped || !event.kv.key.startsWith(this.prefix)) return;
+    if (this.stopped || event.kv.modRevision <= this.after || !event.kv.key.startsWith(this.prefix)) return;
     this.pending.push(event);
     this.scheduled ??= setImmediate(() => this.flush());
   }
@@ -407,13 +510,13 @@ function toKeyValue(row: Row): KeyValue {
   return { key: row.name, value: row.value, createRevision: row.create_revision, modRevision: row.id };
 }
 
-/** The watch event a log row stands for; the same for replayed and live rows. */
-function toEvent(row: Row): WatchEvent {
+/** The watch event a log row stands for, given the value it replaced; the same for replayed and live rows. */
+function toEvent(row: Row, prevValue: string | null): WatchEvent {
   const kv = toKeyValue(row);
   if (row.created) return { type: 'put', kv };
   const prevKv: KeyValue = {
     key: row.name,
-    value: row.old_value ?? '',
+    value: prevValue ?? '',
     createRevision: row.create_revision,
     modRevision: row.prev_revision,
   };

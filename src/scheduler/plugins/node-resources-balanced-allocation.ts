@@ -9,11 +9,11 @@ export const balancedAllocationScore: ScorePlugin<void> = {
   score(pod, node) {
     // Actual requests here (no defaults for containers without one), as upstream. With two
     // resources the standard deviation of the used fractions is half their difference.
-    const cpuCapacity = node.allocatable.milliCPU;
-    const memCapacity = node.allocatable.memory;
+    const cpuCapacity = node.allocatableMilliCPU;
+    const memCapacity = node.allocatableMemory;
     if (cpuCapacity !== 0 && memCapacity !== 0) {
-      const cpu = Math.min((node.requested.milliCPU + pod.requests.milliCPU) / cpuCapacity, 1);
-      const mem = Math.min((node.requested.memory + pod.requests.memory) / memCapacity, 1);
+      const cpu = Math.min((node.requestedMilliCPU + pod.requests.milliCPU) / cpuCapacity, 1);
+      const mem = Math.min((node.requestedMemory + pod.requests.memory) / memCapacity, 1);
       return Math.trunc((1 - Math.abs((cpu - mem) / 2)) * MAX_NODE_SCORE);
     }
     return MAX_NODE_SCORE; // one or no resource to compare: perfectly balanced
