@@ -417,6 +417,8 @@ export function startSimulatedNodes(opts: SimulatedNodesOptions): SimulatedNodes
     const fieldSelector = nodes.length === 1 ? `spec.nodeName=${nodes[0].name}` : 'spec.nodeName!=';
     informer = createInformer(podsApi, {
       fieldSelector,
+      // Pods are only read here (status writes are new objects): share the controllers' decoded copies.
+      shared: true,
       onError: (err) => log.debug('pod watch failed, will retry', { error: err instanceof Error ? err.message : String(err) }),
     });
     controller = runController({ name: 'simulated-kubelet', workers: POD_WORKERS, reconcile: reconcilePod }, log);

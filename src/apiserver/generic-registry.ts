@@ -59,6 +59,12 @@ export interface WatchQuery extends ListQuery {
    * caller (an informer, say) may keep and change.
    */
   readOnlyObjects?: boolean;
+  /**
+   * For in-process caches (informers) that keep the objects they are sent, never change them and
+   * have no use for metadata.managedFields: every such watcher gets the same object per change,
+   * without managedFields (decoded once, instead of once per watcher). Ignored with readOnlyObjects.
+   */
+  sharedCacheObjects?: boolean;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -200,7 +206,7 @@ export class GenericRegistry {
     try {
       const kv = await this.store.create(objectKey(def, namespace, name), encode(def, obj));
       runCommitted(this.admission, attrs, true);
-      return decode(def, kv);
+      return written(def, obj, kv);
     } catch (err) {
       runCommitted(this.admission, attrs, false);
       if (err instanceof StoreError && err.code === 'KeyExists') {
@@ -238,7 +244,8 @@ export class GenericRegistry {
 
   async update(def: ResourceDefinition, namespace: string | undefined, name: string, body: KObject, opts: WriteOptions = {}): Promise<KObject> {
     requireVerb(def, 'update');
-    const obj = checkBody(def, body);
+    // A /status write keeps only the body's status (and annotations, for some kinds): copy just those.
+    const obj = opts.subresource === 'status' ? checkBody(def, body, true) : checkBody(def, body);
     const meta = obj.metadata ?? (obj.metadata = {});
     if (meta.name && meta.name !== name) {
       throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
@@ -254,6 +261,28 @@ export class GenericRegistry {
       throw conflict(gr(def), name, STALE_OBJECT);
     }
     return this.writeUpdate(def, namespace, name, obj, old, kv.modRevision, opts);
+  }
+
+  /**
+   * A write computed from the stored object (upstream's GuaranteedUpdate), for subresources such
+   * as pods/binding: `change` gets a private copy of the current object and returns the object
+   * to store, or throws to refuse. Read and decoded once per attempt; retried from a fresh read
+   * when another write got in between.
+   */
+  async updateFrom(def: ResourceDefinition, namespace: string | undefined, name: string, change: (current: KObject) => KObject, opts: WriteOptions = {}): Promise<KObject> {
+    requireVerb(def, 'update');
+    const key = objectKey(def, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.store.get(key);
+      if (!kv) throw notFound(gr(def), name);
+      const old = decode(def, kv);
+      const obj = change(cloneJson(old));
+      try {
+        return await this.writeUpdate(def, namespace, name, obj, old, kv.modRevision, opts);
+      } catch (err) {
+        if (!(err instanceof ApiError && err.reason === 'Conflict' && attempt < PATCH_CONFLICT_RETRIES)) throw err;
+      }
+    }
   }
 
   async patch(def: ResourceDefinition, namespace: string | undefined, name: string, type: PatchType, patch: unknown, opts: WriteOptions = {}): Promise<KObject> {
@@ -417,7 +446,7 @@ export class GenericRegistry {
       }
       const kv = await this.store.update(key, encode(def, obj), oldRevision);
       runCommitted(this.admission, attrs, true);
-      return decode(def, kv);
+      return written(def, obj, kv);
     } catch (err) {
       runCommitted(this.admission, attrs, false);
       if (err instanceof StoreError && err.code === 'Conflict') throw conflict(gr(def), name, STALE_OBJECT);
@@ -613,6 +642,7 @@ export class GenericRegistry {
     // A private copy is decoded anew from the stored JSON: cheaper than cloning the shared object.
     const deliver = (ev: WatchEvent, obj: KObject) => {
       if (q.readOnlyObjects) return obj;
+      if (q.sharedCacheObjects) return shared.forCaches(obj);
       return ev.type === 'delete' ? withResourceVersion(decode(def, ev.prevKv!), ev.kv.modRevision) : decode(def, ev.kv);
     };
     let lastRevision = from;
@@ -720,14 +750,32 @@ export function decode(def: ResourceDefinition, kv: KeyValue): KObject {
   return withResourceVersion(obj, kv.modRevision);
 }
 
+/**
+ * What a write answers: the object just encoded into `kv`, as decoding `kv` would give it back
+ * (same keys in the same order, resourceVersion last in metadata), without parsing it again.
+ * `obj` is the write's private copy, so the caller may keep it. Kinds stored in another form
+ * are decoded.
+ */
+function written(def: ResourceDefinition, obj: KObject, kv: KeyValue): KObject {
+  if (def.storedAs) return decode(def, kv);
+  const { resourceVersion: _rv, ...meta } = obj.metadata ?? {};
+  obj.metadata = { ...meta, resourceVersion: String(kv.modRevision) };
+  return obj;
+}
+
 function withResourceVersion(obj: KObject, revision: number): KObject {
   obj.metadata = { ...(obj.metadata ?? {}), resourceVersion: String(revision) };
   return obj;
 }
 
-function checkBody(def: ResourceDefinition, body: KObject): KObject {
+/**
+ * The request body checked and copied, so the write never changes the caller's object. With
+ * `statusOnly` (a /status write, which takes nothing else from the body) only metadata, its
+ * annotations and status are copied; the rest is shared with the body and must not be changed.
+ */
+function checkBody(def: ResourceDefinition, body: KObject, statusOnly = false): KObject {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body of the request is not a JSON object');
-  const obj = cloneJson(body);
+  const obj = statusOnly ? statusCopy(body) : cloneJson(body);
   const apiVersion = apiVersionOf(def);
   if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
     throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
@@ -740,6 +788,18 @@ function checkBody(def: ResourceDefinition, body: KObject): KObject {
   }
   obj.apiVersion = apiVersion;
   obj.kind = def.kind;
+  return obj;
+}
+
+function statusCopy(body: KObject): KObject {
+  const obj = { ...body };
+  if (body.metadata && typeof body.metadata === 'object' && !Array.isArray(body.metadata)) {
+    obj.metadata = { ...body.metadata };
+    if (body.metadata.annotations !== undefined) obj.metadata.annotations = cloneJson(body.metadata.annotations);
+  } else {
+    obj.metadata = cloneJson(body.metadata);
+  }
+  if (body.status !== undefined) obj.status = cloneJson(body.status);
   return obj;
 }
 
@@ -813,6 +873,7 @@ class DecodedValues {
   private readonly def: ResourceDefinition;
   private readonly byValue = new WeakMap<KeyValue, KObject>();
   private readonly recent = new Map<string, KObject>();
+  private readonly withoutManagedFields = new WeakMap<KObject, KObject>();
 
   constructor(def: ResourceDefinition) {
     this.def = def;
@@ -828,6 +889,21 @@ class DecodedValues {
       const prev = this.get(prevKv);
       return { ...prev, metadata: { ...prev.metadata, resourceVersion: String(kv.modRevision) } };
     });
+  }
+
+  /**
+   * A decoded object as informer caches keep it: without metadata.managedFields (a shallow copy
+   * of the object and its metadata; the rest is shared), the same one for every cache.
+   */
+  forCaches(obj: KObject): KObject {
+    if (!obj.metadata?.managedFields) return obj;
+    let stripped = this.withoutManagedFields.get(obj);
+    if (!stripped) {
+      const { managedFields: _mf, ...metadata } = obj.metadata;
+      stripped = { ...obj, metadata };
+      this.withoutManagedFields.set(obj, stripped);
+    }
+    return stripped;
   }
 
   private remember(kv: KeyValue, id: string, make: () => KObject): KObject {

@@ -15,6 +15,11 @@ export interface ListOptions {
 
 export interface WatchOptions extends ListOptions {
   allowWatchBookmarks?: boolean;
+  /**
+   * The caller only reads the objects (an informer's cache): an in-process client may hand every
+   * such watcher the same decoded object per change, without managedFields. HTTP ignores it.
+   */
+  sharedCacheObjects?: boolean;
 }
 
 export interface ObjectList<T> {

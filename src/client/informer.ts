@@ -2,7 +2,7 @@
 // re-lists on 410 Gone and re-watches when a stream ends, so handlers see every change (or a
 // fresh list) without ever trusting a single event.
 import type { KObject } from '../api/types.ts';
-import type { ResourceClient } from './client.ts';
+import type { ResourceClient, WatchOptions } from './client.ts';
 
 export interface InformerHandlers<T> {
   onAdd?(obj: T): void;
@@ -41,14 +41,29 @@ const RETRY_MS = 1000;
 /**
  * Caches keep objects without metadata.managedFields, as upstream's controller manager does: no
  * controller reads them, they are half of a pod's size, and a write without them leaves the
- * stored ones as they are. The objects handed to an informer are its own copies.
+ * stored ones as they are. The objects handed to an informer are its own copies, unless it was
+ * made with `shared` (then a change's object may be shared with other such caches in the process,
+ * already without managedFields).
  */
 function forCache<T extends KObject>(obj: T): T {
   if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
   return obj;
 }
 
-export function createInformer<T extends KObject>(client: ResourceClient<T>, opts: { namespace?: string; labelSelector?: string; fieldSelector?: string; onError?: (err: unknown) => void } = {}): Informer<T> {
+export interface InformerOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  onError?: (err: unknown) => void;
+  /**
+   * The cache's objects are read, never changed (as every informer's should be: its handlers all
+   * get the same objects). An in-process client may then hand this informer the same object per
+   * change as other shared informers, decoded once; an HTTP client ignores it.
+   */
+  shared?: boolean;
+}
+
+export function createInformer<T extends KObject>(client: ResourceClient<T>, opts: InformerOptions = {}): Informer<T> {
   const cache = createIndexedCache<T>();
   const handlers: InformerHandlers<T>[] = [];
   let synced = false;
@@ -84,8 +99,12 @@ export function createInformer<T extends KObject>(client: ResourceClient<T>, opt
 
   async function watchFrom(resourceVersion: string): Promise<void> {
     let rv = resourceVersion;
+    const watchOpts: WatchOptions = {
+      namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, resourceVersion: rv, allowWatchBookmarks: true,
+    };
+    if (opts.shared) watchOpts.sharedCacheObjects = true;
     const handle = await client.watch(
-      { namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, resourceVersion: rv, allowWatchBookmarks: true },
+      watchOpts,
       (ev) => {
         const obj = forCache(ev.object);
         if (obj.metadata?.resourceVersion) rv = obj.metadata.resourceVersion;
@@ -256,7 +275,8 @@ export class InformerFactory {
     const key = `${group}/${version}/${plural}`;
     let inf = this.informers.get(key);
     if (!inf) {
-      inf = createInformer(this.clientFor(group, version, plural));
+      // Every controller sharing the factory gets the same objects already: they are read-only.
+      inf = createInformer(this.clientFor(group, version, plural), { shared: true });
       this.informers.set(key, inf);
     }
     return inf as unknown as Informer<T>;

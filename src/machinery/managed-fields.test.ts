@@ -206,6 +206,31 @@ test('create: the creating manager owns every field it set, in upstream FieldsV1
   for (const p of fieldsV1Paths(e.fieldsV1)) assert.ok(!/^\.(apiVersion|kind|metadata\.(name|namespace|uid))$/.test(p), p);
 });
 
+test('create: objects that differ only in a generated token volume name get their own name in FieldsV1', () => {
+  // Containers stand in for pod volumes: both are lists keyed by name.
+  const withNames = (...names: string[]) => deployment({
+    replicas: 1,
+    template: { spec: { containers: names.map((name) => ({ name, image: 'nginx' })) } },
+  });
+  // A walk with no cached shape to reuse: resetFields is part of the shape's key ("status" is unset here).
+  const walked = (obj: Obj) => update(undefined, obj, 'm', T0, { resetFields: ['status', `x${Math.random()}`] });
+  const cases: string[][] = [
+    ['web', 'kube-api-access-abcde'],
+    ['web', 'kube-api-access-zz9y1'], // same shape once the name is set aside: reuses the entry above
+    ['kube-api-access-0a1b2', 'zeta'], // the generated name sorts first here either way
+    ['web', 'kube-api-access-abcde', 'x-kube-api-access-abcde'], // the prefix elsewhere: no reuse
+    ['web', 'kube-api-access-qqqqq', 'kube-api-access-rrrrr'], // two generated names: no reuse
+    ['web', 'kube-api-access-toolong1'], // not a generated name
+  ];
+  for (const names of cases) {
+    const obj = withNames(...names);
+    const cached = update(undefined, obj, 'm', T0);
+    assert.deepEqual(cached, walked(obj), names.join(','));
+    const keys = Object.keys((cached[0].fieldsV1 as Obj)['f:spec']['f:template']['f:spec']['f:containers']);
+    assert.deepEqual(keys.sort(), names.map((n) => `k:{"name":"${n}"}`).sort(), names.join(','));
+  }
+});
+
 test('update: the fields a write changes move to its manager', () => {
   const v1 = stored(created, update(undefined, created, 'kubectl-create', T0));
   const cases: Array<{ name: string; change: (o: Obj) => void; manager: string; expect: Record<string, string[] | undefined> }> = [

@@ -704,8 +704,38 @@ export function updateManagedFields(opts: UpdateManagedFieldsOptions): ManagedFi
 
 /** The fields a create owns (none: `set` undefined, also when the object does not fit the schema). */
 interface CreatedFields {
+  /** The set of the object the entry was worked out for (only told empty or not, never walked). */
   set: FieldSet | undefined;
   fieldsV1: string;
+  /** The generated name (see GENERATED_NAME) in that object, written into `fieldsV1` as it was. */
+  generated?: string;
+}
+
+/**
+ * ServiceAccount admission names each pod's token volume `kube-api-access-<5 random characters>`,
+ * so no two pods would share a shape. The name only shows in the FieldsV1 as the volume's key
+ * (`k:{"name":"kube-api-access-…"}`), so the shape is taken with it replaced by a placeholder and
+ * the cached text gets the pod's own name back. Only done when that name is the sole string of
+ * the shape containing the prefix, so it is never part of another key or value, and keys sort
+ * the same whatever its random part (any other key differs from it before that part).
+ */
+const GENERATED_PREFIX = 'kube-api-access-';
+const GENERATED_NAME = /^"kube-api-access-[a-z0-9]{5}"$/;
+const GENERATED_PLACEHOLDER = '\u0001generated';
+
+/** Replaces the one generated name in `parts`; returns it (unquoted), '' when none, false when it cannot. */
+function canonicalizeGenerated(parts: string[]): string | false {
+  let found = '';
+  const at: number[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (!p.includes(GENERATED_PREFIX)) continue;
+    if (!GENERATED_NAME.test(p) || (found && p !== found)) return false;
+    found = p;
+    at.push(i);
+  }
+  for (const i of at) parts[i] = GENERATED_PLACEHOLDER;
+  return found && found.slice(1, -1);
 }
 
 const CREATED_SHAPES_KEPT = 512;
@@ -733,6 +763,8 @@ function createdFields(opts: UpdateManagedFieldsOptions, updated: Obj): CreatedF
   if (rarelyShared && ++stats.skipped % SHAPE_REPROBE_EVERY !== 0) return undefined;
   const parts: string[] = [opts.rootType, opts.subresource ?? '', (opts.resetFields ?? []).join(',')];
   if (!appendShape(withoutManagedFields(updated), parts, false)) return undefined;
+  const generated = canonicalizeGenerated(parts);
+  if (generated === false) return undefined;
   const key = parts.join('\u0000');
   let shapes = createdShapes.get(opts.schema);
   if (!shapes) createdShapes.set(opts.schema, (shapes = new Map()));
@@ -750,12 +782,15 @@ function createdFields(opts: UpdateManagedFieldsOptions, updated: Obj): CreatedF
       const result = recordUpdate(ctx, new Map(), withoutManagedFields(undefined), withoutManagedFields(updated),
         { manager: '', apiVersion: '', subresource: opts.subresource }, '');
       const entry = [...result.values()][0];
-      if (entry && !entry.set.isEmpty()) known = { set: entry.set, fieldsV1: JSON.stringify(entry.set.toFieldsV1()) };
+      if (entry && !entry.set.isEmpty()) known = { set: entry.set, fieldsV1: JSON.stringify(entry.set.toFieldsV1()), generated };
     } catch (err) {
       if (!(err instanceof TypedValueError)) throw err;
     }
     if (shapes.size >= CREATED_SHAPES_KEPT) shapes.clear();
     shapes.set(key, known);
+  }
+  if (known.generated && generated && known.generated !== generated) {
+    return { set: known.set, fieldsV1: known.fieldsV1.replaceAll(known.generated, generated) };
   }
   return known;
 }

@@ -34,6 +34,10 @@ export class Nominator implements NominatedPods {
     return this.nodeOf.get(uid);
   }
 
+  any(): boolean {
+    return this.byNode.size > 0;
+  }
+
   nominatedOn(node: string): Iterable<PodInfo> {
     return this.byNode.get(node)?.values() ?? NONE;
   }

@@ -2,7 +2,7 @@
 // binding is a 409, as upstream) and records PodScheduled=True.
 import type { Binding, Pod, PodCondition } from 'kubernetes-types/core/v1';
 import type { KObject, ResourceDefinition } from '../../api/types.ts';
-import { ApiError, badRequest, conflict, invalid } from '../../machinery/errors.ts';
+import { badRequest, conflict, invalid } from '../../machinery/errors.ts';
 import { required } from '../../machinery/validation.ts';
 import { rfc3339 } from '../../machinery/meta.ts';
 import type { GenericRegistry, WriteOptions } from '../generic-registry.ts';
@@ -14,27 +14,20 @@ export async function bindPod(registry: GenericRegistry, pods: ResourceDefinitio
   }
   const node = binding.target?.name;
   if (!node) throw invalid('Binding', '', name, [required('target.name')]);
-  for (let attempt = 0; ; attempt++) {
-    const pod = (await registry.get(pods, namespace, name)) as unknown as Pod;
+  // Binding writes spec and status together, beneath the usual rule that pod specs are immutable.
+  await registry.updateFrom(pods, namespace, name, (current) => {
+    const pod = current as unknown as Pod;
     const uid = binding.metadata?.uid;
     if (uid && uid !== pod.metadata?.uid) {
       throw conflict({ group: '', resource: 'pods' }, name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata?.uid}`);
     }
     if (pod.metadata?.deletionTimestamp) throw conflict({ group: '', resource: 'pods' }, name, 'pod is being deleted, cannot be assigned to a host');
     if (pod.spec?.nodeName) throw conflict({ group: '', resource: 'pods' }, name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
-    const updated = structuredClone(pod);
-    updated.spec!.nodeName = node;
-    const conditions: PodCondition[] = (updated.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+    pod.spec!.nodeName = node;
+    const conditions: PodCondition[] = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null as never, lastTransitionTime: rfc3339(new Date()) });
-    (updated as { status?: unknown }).status = { ...(updated.status ?? {}), conditions };
-    try {
-      // Binding writes spec and status together, beneath the usual rule that pod specs are immutable.
-      await registry.update(pods, namespace, name, updated as unknown as KObject, { ...opts, subresource: 'binding' });
-      break;
-    } catch (err) {
-      if (err instanceof ApiError && err.reason === 'Conflict' && attempt < 5) continue;
-      throw err;
-    }
-  }
+    (pod as { status?: unknown }).status = { ...(pod.status ?? {}), conditions };
+    return current;
+  }, { ...opts, subresource: 'binding' });
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
