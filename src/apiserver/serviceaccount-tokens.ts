@@ -2,10 +2,11 @@
 // (<dataDir>/server/tls/service.key, RS256, as k3s keeps it) and accepts back as bearer tokens for
 // `system:serviceaccount:<ns>:<name>`. The claims are upstream's, so tools that read them
 // (`kubernetes.io.pod.name`, ...) find what they expect.
-import { createPublicKey, createHash, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, createHash, generateKeyPair, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SignJWT, exportPKCS8, generateKeyPair, importPKCS8, decodeJwt, decodeProtectedHeader, type CryptoKey } from 'jose';
+import type { CryptoKey, JWTPayload } from 'jose';
 import type { TokenAuthenticator, UserInfo } from './authn.ts';
 import { writeFileAtomic } from '../cli/pki.ts';
 
@@ -66,11 +67,15 @@ export async function loadServiceAccountTokens(dataDir: string, opts: ServiceAcc
   const keyFile = join(dir, 'service.key');
   if (!existsSync(keyFile)) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const { privateKey } = await generateKeyPair(ALG, { modulusLength: 2048, extractable: true });
-    writeFileAtomic(keyFile, await exportPKCS8(privateKey), 0o600);
+    const { privateKey } = await promisify(generateKeyPair)('rsa', {
+      modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    writeFileAtomic(keyFile, privateKey, 0o600);
   }
   const pem = readFileSync(keyFile, 'utf8');
-  const signingKey: CryptoKey = await importPKCS8(pem, ALG);
+  // jose signs; it is loaded with the first token issued, not at every start.
+  let signer: Promise<{ jose: typeof import('jose'); key: CryptoKey }> | undefined;
+  const loadSigner = () => (signer ??= import('jose').then(async (jose) => ({ jose, key: await jose.importPKCS8(pem, ALG) })));
   const publicKey = createPublicKey(pem);
   const der = publicKey.export({ type: 'spki', format: 'der' });
   const keyId = createHash('sha256').update(der).digest('base64url');
@@ -84,7 +89,8 @@ export async function loadServiceAccountTokens(dataDir: string, opts: ServiceAcc
       if (subject.secret) claim.secret = subject.secret;
       if (subject.node) claim.node = subject.node;
       if (warnAfter && warnAfter.getTime() !== expiresAt.getTime()) claim.warnafter = seconds(warnAfter);
-      return new SignJWT({ 'kubernetes.io': claim })
+      const { jose, key } = await loadSigner();
+      return new jose.SignJWT({ 'kubernetes.io': claim })
         .setProtectedHeader({ alg: ALG, kid: keyId })
         .setIssuer(issuer)
         .setSubject(`system:serviceaccount:${subject.namespace}:${subject.serviceAccount.name}`)
@@ -93,7 +99,7 @@ export async function loadServiceAccountTokens(dataDir: string, opts: ServiceAcc
         .setNotBefore(seconds(issuedAt))
         .setExpirationTime(seconds(expiresAt))
         .setJti(randomUUID())
-        .sign(signingKey);
+        .sign(key);
     },
     authenticator: { authenticate: (token) => authenticateToken(token, { issuer, audiences, publicKey, stillValid: opts.stillValid, now }) },
   };
@@ -111,14 +117,14 @@ interface VerifyContext {
   now: () => number;
 }
 
-// Synchronous because the TokenAuthenticator contract is: jose parses, node:crypto checks the signature.
+// Synchronous because the TokenAuthenticator contract is: node:crypto checks the signature.
 function authenticateToken(token: string, ctx: VerifyContext): UserInfo | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
-  let payload: ReturnType<typeof decodeJwt>;
+  let payload: JWTPayload;
   try {
-    if (decodeProtectedHeader(token).alg !== ALG) return undefined;
-    payload = decodeJwt(token);
+    if ((jwtPart(parts[0]) as { alg?: unknown }).alg !== ALG) return undefined;
+    payload = jwtPart(parts[1]) as JWTPayload;
   } catch {
     return undefined;
   }
@@ -141,4 +147,11 @@ function authenticateToken(token: string, ctx: VerifyContext): UserInfo | undefi
     uid: claim.serviceaccount.uid,
     groups: ['system:serviceaccounts', `system:serviceaccounts:${claim.namespace}`],
   };
+}
+
+/** A JWT header or payload: base64url-encoded JSON object. */
+function jwtPart(part: string): object {
+  const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not a JSON object');
+  return value;
 }

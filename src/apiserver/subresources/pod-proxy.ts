@@ -11,7 +11,7 @@ import type { ResourceIndex } from '../resource-index.ts';
 import type { RequestInfo } from '../request-info.ts';
 import type { Logger } from '../../cli/log.ts';
 import { kubeletGet, kubeletTarget, type KubeletClientCredentials, type KubeletTarget } from './kubelet-connection.ts';
-import { proxyPodStream, type StreamKind } from './pod-streams.ts';
+import type { StreamKind } from './pod-streams.ts';
 
 export interface PodProxyContext {
   index: ResourceIndex;
@@ -48,6 +48,8 @@ export async function servePodProxyUpgrade(ctx: PodProxyContext, info: RequestIn
   if (req.method !== 'GET' && req.method !== 'POST') throw methodNotAllowed();
   const kind = info.subresource as StreamKind;
   const location = await streamLocation(ctx, kind, info.namespace!, info.name!, query);
+  // The stream protocols (SPDY, WebSocket) are loaded with the first stream, not at every start.
+  const { proxyPodStream } = await import('./pod-streams.ts');
   await proxyPodStream({ kind, target: location.target, path: location.path, creds: ctx.kubeletClient, log: ctx.log }, req, socket, head);
 }
 
