@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +18,8 @@ test('skiff agent joins a real node that runs pods', { skip: skipUnlessRoot, tim
   const s = await startServer({ args: ['--cluster-cidr', '10.149.0.0/16'] });
   t.after(() => s.destroy());
   const agentDir = mkdtempSync(join(tmpdir(), 'skiff-agent-'));
+  // The bridge plugin turns forwarding on; it is put back as it was.
+  const ipForwardBefore = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
   const token = readFileSync(join(s.dataDir, 'server', 'token'), 'utf8').trim();
   const agent = spawn(SKIFF, ['agent', '--server', s.url, '--token', token, '--data-dir', agentDir, '--node-name', 'joined',
     '--node-ip', '127.0.0.1', '--kubelet-port', '0', '--node-label', 'site=far'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -28,6 +30,7 @@ test('skiff agent joins a real node that runs pods', { skip: skipUnlessRoot, tim
   t.after(async () => {
     if (agent.exitCode === null && agent.signalCode === null) { agent.kill('SIGTERM'); await exited; }
     await run(SKIFF, ['killall', '--data-dir', agentDir]).catch(() => undefined);
+    writeFileSync('/proc/sys/net/ipv4/ip_forward', ipForwardBefore);
     rmSync(agentDir, { recursive: true, force: true });
   });
 

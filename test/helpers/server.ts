@@ -53,7 +53,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     ? ['--node-ip', '127.0.0.1', '--kubelet-port', '0', '--node-name', `node-${basename(dataDir).replace(/[^a-z0-9]/gi, '').toLowerCase()}`,
       '--cluster-cidr', await clusterCidrFor(dataDir)]
     : ['--disable-agent'];
-  const ipForwardBefore = opts.agent ? readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8') : undefined;
+  const ipForwardBefore = opts.agent ? firstValue(join(dataDir, 'test-ip-forward'), () => readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')) : undefined;
   const child = spawn(SKIFF, ['server', '--data-dir', dataDir, '--https-listen-port', String(opts.port ?? 0),
     '--bind-address', '127.0.0.1', '--write-kubeconfig', kubeconfig, ...agentArgs, ...(opts.args ?? [])],
   { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -127,6 +127,14 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     },
   };
   return server;
+}
+
+/** A value read at a data dir's first start and kept in it, so a restarted server restores what was there before. */
+function firstValue(file: string, read: () => string): string {
+  try { return readFileSync(file, 'utf8'); } catch { /* first start */ }
+  const value = read();
+  writeFileSync(file, value);
+  return value;
 }
 
 /** The pod network a test cluster was first started with (kept in its data dir for restarts), or a free one. */
