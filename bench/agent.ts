@@ -53,8 +53,8 @@ import { parseArgs, promisify } from 'node:util';
 import { SKIFF } from '../test/helpers/server.ts';
 import { TEST_IMAGES, testImageArchives } from '../test/helpers/cri-harness.ts';
 import {
-  OUT_DIR, ROOT, cleanupAll, cpuSeconds, defer, machine, machineBusySeconds, memoryMb, monotonicUs, progress, round, runParallel,
-  sleep, startCluster, summarizeProfile, tempDir, waitFor, waitForQuiet, watch, type Cluster, type HttpClient, type ProfileSummary,
+  OUT_DIR, ROOT, runBench, cpuSeconds, defer, machine, machineBusySeconds, memoryMb, monotonicUs, progress, round, runParallel,
+  sleep, startCluster, summarizeProfile, tempDir, waitFor, waitForQuiet, watch, type Cluster, type HttpClient, type ProfileSummary
 } from './sim-cluster.ts';
 
 const run = promisify(execFile);
@@ -761,13 +761,4 @@ async function main(): Promise<void> {
   progress(`results written to ${file} (agent log ${basename(logFile)})`);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (err) {
-  failed = true;
-  progress(`FAILED: ${(err as Error).stack ?? err}`);
-} finally {
-  await cleanupAll();
-}
-process.exit(failed ? 1 : 0);
+await runBench(main);

@@ -23,8 +23,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  OUT_DIR, cleanupAll, cpuMeter, defer, machine, memoryMb, monotonicUs, progress, round, sleep,
-  startCluster, summarizeProfile, waitForNodesReady, waitForQuiet, watch, type Cluster, type CpuUse, type HttpClient, type ProfileSummary,
+  OUT_DIR, runBench, cpuMeter, defer, machine, memoryMb, monotonicUs, progress, round, sleep,
+  startCluster, summarizeProfile, waitForNodesReady, waitForQuiet, watch, type Cluster, type CpuUse, type HttpClient, type ProfileSummary
 } from './sim-cluster.ts';
 
 const USAGE = 'usage: node bench/deployment.ts [--quick] [--replicas N] [--nodes N] [--runs N] [--profile]';
@@ -245,13 +245,4 @@ async function main(): Promise<void> {
   progress(`results written to ${file}`);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (err) {
-  failed = true;
-  progress(`FAILED: ${(err as Error).stack ?? err}`);
-} finally {
-  await cleanupAll();
-}
-process.exit(failed ? 1 : 0);
+await runBench(main);

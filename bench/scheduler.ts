@@ -37,8 +37,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  OUT_DIR, cleanupAll, cpuMeter, defer, machine, memoryMb, monotonicUs, progress, round, runParallel, sleep,
-  startCluster, summarizeProfile, waitFor, waitForNodesReady, waitForQuiet, watch, type Cluster, type CpuUse, type HttpClient, type ProfileSummary,
+  OUT_DIR, runBench, cpuMeter, defer, machine, memoryMb, monotonicUs, progress, round, runParallel, sleep,
+  startCluster, summarizeProfile, waitFor, waitForNodesReady, waitForQuiet, watch, type Cluster, type CpuUse, type HttpClient, type ProfileSummary
 } from './sim-cluster.ts';
 
 const USAGE = 'usage: node bench/scheduler.ts [--quick] [--nodes N]... [--pods N] [--via pods|replicasets] [--mode pending|streaming]... [--tries N] [--profile]';
@@ -411,13 +411,4 @@ async function main(): Promise<void> {
   progress(`results written to ${file}`);
 }
 
-let failed = false;
-try {
-  await main();
-} catch (err) {
-  failed = true;
-  progress(`FAILED: ${(err as Error).stack ?? err}`);
-} finally {
-  await cleanupAll();
-}
-process.exit(failed ? 1 : 0);
+await runBench(main);

@@ -85,6 +85,20 @@ export async function cleanupAll(): Promise<void> {
   }
 }
 
+/** Runs a bench's main, then undoes everything it started, and exits 1 if it failed. */
+export async function runBench(main: () => Promise<void>): Promise<never> {
+  let failed = false;
+  try {
+    await main();
+  } catch (err) {
+    failed = true;
+    progress(`FAILED: ${(err as Error).stack ?? err}`);
+  } finally {
+    await cleanupAll();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     progress(`${signal}: stopping everything started by the bench`);
