@@ -2,7 +2,7 @@
 // what the machine has, keeps its Lease and status fresh, sets up the pod network once the node has
 // a pod CIDR, serves logs/exec/attach/port-forward/stats to the API server, and hands the pods bound
 // here to the pod workers. Stopping it leaves pods running, as upstream's kubelet does.
-import type { Node, NodeCondition, Pod, Taint } from 'kubernetes-types/core/v1';
+import type { Node, NodeCondition, Pod, Service, Taint } from 'kubernetes-types/core/v1';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KObject } from '../../api/types.ts';
@@ -28,6 +28,7 @@ import { createStatsProvider } from './stats/stats-provider.ts';
 
 type NodeObject = Node & KObject;
 type PodObject = Pod & KObject;
+type ServiceObject = Service & KObject;
 
 const STATUS_CHECK_MS = 10_000;
 /** With a Lease, the kubelet posts an unchanged status only every few minutes (upstream: 5 min). */
@@ -234,7 +235,10 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
     onLivenessFailure: (podUid, containerName, containerId, kind, message) => workers?.restartContainer?.(podUid, containerName, containerId, kind, message),
     log,
   });
+  // Containers' service environment variables come from this cache, as upstream's service lister.
+  const services = createInformer(o.client.resource<ServiceObject>('', 'v1', 'services'), { shared: true });
   workers = startPodWorkers({
+    cachedServices: (ns) => (services.hasSynced() ? services.list(ns) : undefined),
     cri, client: o.client, nodeName: o.nodeName, nodeIP: o.nodeIP, agentDir,
     clusterDns: o.clusterDns, clusterDomain: o.clusterDomain, recorder, log,
     volumes: {
@@ -271,6 +275,7 @@ export async function startKubelet(o: KubeletOptions): Promise<Kubelet> {
       clearTimeout(statusTimer);
       lease.stop();
       informer.stop();
+      services.stop();
       clearInterval(refreshTimer);
       await workers?.stop();
       probes.stop();

@@ -279,7 +279,7 @@ function apiLookups(o: PodWorkersOptions): EnvLookups {
   return {
     configMap: (ns, name) => getOrUndefined<ConfigMap>('configmaps', ns, name),
     secret: (ns, name) => getOrUndefined<Secret>('secrets', ns, name),
-    services: async (ns) => (await o.client.resource<Service & KObject>('', 'v1', 'services').list({ namespace: ns })).items,
+    services: async (ns) => o.cachedServices?.(ns) ?? (await o.client.resource<Service & KObject>('', 'v1', 'services').list({ namespace: ns })).items,
   };
 }
 

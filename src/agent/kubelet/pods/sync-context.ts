@@ -1,6 +1,6 @@
 // What every pod sync shares: the agent's clients and settings, the image puller, the crash
 // back-off, the probe manager and the volume hooks, as structural types so tests can pass stand-ins.
-import type { Container, Pod } from 'kubernetes-types/core/v1';
+import type { Container, Pod, Service } from 'kubernetes-types/core/v1';
 import type { Client } from '../../../client/client.ts';
 import type { EventRecorder } from '../../../client/event-recorder.ts';
 import type { Logger } from '../../../cli/log.ts';
@@ -48,6 +48,11 @@ export interface PodWorkersOptions {
   resolvConfPath?: string;
   /** How often runtime state is relisted to notice exits (default 1 s). */
   relistMs?: number;
+  /**
+   * A namespace's Services from a watch-fed cache (for containers' service environment
+   * variables), or undefined while it is not synced; without it they are listed from the API.
+   */
+  cachedServices?: (namespace: string) => Service[] | undefined;
 }
 
 export interface SyncContext {
