@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { connectCri, type CriClient, type PodSandboxConfig, type Input } from '../src/agent/runtime/cri-client.ts';
 import { containerdConfig, startContainerd, type RunningContainerd } from '../src/agent/runtime/containerd.ts';
 import { buildBusyboxImage, busyboxImageRef, importImage, normalizeImageName } from '../src/agent/runtime/images.ts';
-import { bridgeConflist, deleteBridge, firstHost, writeBridgeConfig } from '../src/agent/runtime/cni.ts';
+import { bridgeConflist, deleteBridge, ensureBridge, firstHost, writeBridgeConfig } from '../src/agent/runtime/cni.ts';
 import { until } from './helpers/wait.ts';
 import { mountsUnder, processesMentioning } from '../src/agent/runtime/host-cleanup.ts';
 
@@ -245,4 +245,18 @@ test('the containerd config keeps everything under its directory', () => {
     'stream_server_address = "127.0.0.1"', 'stream_server_port = "10010"', 'sandbox_image = "skiff.local/pause:1"',
     'conf_dir = "/d/net.d"', 'bin_dir = "/usr/lib/cni"', 'BinaryName = "/usr/sbin/runc"',
   ]) assert.ok(toml.includes(line), line);
+});
+
+test('a node bridge left with an earlier pod CIDR gets the new gateway only', { skip: isRoot ? false : 'needs root for ip link' }, async () => {
+  const bridge = `skb${process.pid}`.slice(0, 15);
+  try {
+    await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+    await run('ip', ['addr', 'add', '10.254.1.1/24', 'dev', bridge]);
+    await ensureBridge({ bridge, subnet: '10.254.2.0/24' });
+    await ensureBridge({ bridge, subnet: '10.254.2.0/24' }); // idempotent
+    const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge]);
+    assert.deepEqual([...stdout.matchAll(/inet (\S+)/g)].map((m) => m[1]), ['10.254.2.1/24']);
+  } finally {
+    await deleteBridge(bridge);
+  }
 });

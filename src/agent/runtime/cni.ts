@@ -61,7 +61,12 @@ export async function ensureBridge(net: BridgeNetwork): Promise<void> {
   const exists = await run('ip', ['link', 'show', 'dev', net.bridge]).then(() => true, () => false);
   if (!exists) await run('ip', ['link', 'add', 'name', net.bridge, 'type', 'bridge']);
   const { stdout } = await run('ip', ['-4', '-o', 'addr', 'show', 'dev', net.bridge]);
-  if (!stdout.includes(` ${gateway}/`)) await run('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', net.bridge]);
+  if (!stdout.includes(` ${gateway}/${prefix} `)) {
+    // The bridge is the node's own: an address from an earlier pod CIDR would make the CNI bridge
+    // plugin refuse every pod ("already has an IP address different from ..."), so it goes.
+    await run('ip', ['-4', 'addr', 'flush', 'dev', net.bridge]);
+    await run('ip', ['addr', 'add', `${gateway}/${prefix}`, 'dev', net.bridge]);
+  }
   await run('ip', ['link', 'set', 'dev', net.bridge, 'up']);
 }
 
