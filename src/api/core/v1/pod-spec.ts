@@ -16,6 +16,7 @@ import {
 import {
   type Quantity, QuantityError, add, cmp, formatQuantity, milliValue, parseQuantity, value as quantityValue,
 } from '../../../machinery/quantity.ts';
+import { isConfigMapKey } from './core-rules.ts';
 
 /** Untrusted JSON object: what arrives over the wire before anything is known about it. */
 type Json = Record<string, any>;
@@ -978,20 +979,7 @@ function validateKeySelector(s: Json, at: string): FieldError[] {
   const errs = dns1123Subdomain(str(s.name), `${at}.name`);
   const key = str(s.key);
   if (key === '') errs.push(required(`${at}.key`));
-  else for (const m of configMapKeyErrors(key)) errs.push(invalidValue(`${at}.key`, key, m));
-  return errs;
-}
-
-/** Upstream's IsConfigMapKey. */
-export function configMapKeyErrors(key: string): string[] {
-  const errs: string[] = [];
-  if (key.length > 253) errs.push('must be no more than 253 characters');
-  if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
-    errs.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
-  }
-  if (key === '.') errs.push("must not be '.'");
-  else if (key === '..') errs.push("must not be '..'");
-  else if (key.startsWith('..')) errs.push("must not start with '..'");
+  else for (const m of isConfigMapKey(key)) errs.push(invalidValue(`${at}.key`, key, m));
   return errs;
 }
 
